@@ -1,0 +1,74 @@
+package figure
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// panelTestPNG decodes the PNG at path and checks its size and that it is
+// not blank: it must have several colours and a fair share of non-white
+// pixels.
+func panelTestPNG(t *testing.T, path string, w, h int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("decode %s: %v", path, err)
+	}
+	b := img.Bounds()
+	if b.Dx() != w || b.Dy() != h {
+		t.Fatalf("%s is %d×%d pixels, want %d×%d", path, b.Dx(), b.Dy(), w, h)
+	}
+	colours := map[[4]uint32]bool{}
+	nonWhite := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, a := img.At(x, y).RGBA()
+			colours[[4]uint32{r, g, bl, a}] = true
+			if r < 0xF000 || g < 0xF000 || bl < 0xF000 {
+				nonWhite++
+			}
+		}
+	}
+	if len(colours) < 4 {
+		t.Errorf("%s has only %d distinct colours: looks blank", path, len(colours))
+	}
+	if frac := float64(nonWhite) / float64(w*h); frac < 0.01 {
+		t.Errorf("%s has only %.2f%% non-white pixels: looks blank", path, 100*frac)
+	}
+}
+
+// panelTestNothing checks that a failed call left no file (not even a
+// temporary one) in dir.
+func panelTestNothing(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("a failed call left %s behind", filepath.Join(dir, e.Name()))
+	}
+}
+
+// panelTestKeep copies figures to $DALE_FIGURE_DIR when set, for a person
+// to look at them.
+func panelTestKeep(t *testing.T, path string) {
+	dir := os.Getenv("DALE_FIGURE_DIR")
+	if dir == "" {
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, filepath.Base(path)), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
