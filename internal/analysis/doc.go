@@ -1,0 +1,7 @@
+// Package analysis holds the small numerical analyses behind dale's
+// figures and reports: principal components of hidden-state trajectories
+// (PCA), eigenvalues and spectral radius of a recurrent weight matrix, and
+// psychometric points and logistic fits of choices against signed
+// evidence. Every function takes plain slices (row-major matrices), checks
+// its input and returns an error instead of panicking.
+package analysis
