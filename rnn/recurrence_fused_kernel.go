@@ -1,0 +1,231 @@
+package rnn
+
+// The fused recurrence's kernels: the whole time loop forward and its backward through time, on
+// BLAS, for float32 and float64. Layout is batch-major [B,T,N] throughout: row b of step s lies at
+// (b*T+s)*N, so step s is a B×N matrix with leading dimension T*N and no transposes are needed.
+
+import (
+	"math"
+	"unsafe"
+
+	gblas "gonum.org/v1/gonum/blas"
+
+	"github.com/dale-rnn/dale/internal/blas"
+)
+
+// fusedGemm computes C = alpha·op(A)·op(B) + beta·C with the BLAS chosen by internal/blas.
+func fusedGemm[T fusedFloat](tA, tB gblas.Transpose, m, n, k int, alpha T, a []T, lda int,
+	b []T, ldb int, beta T, c []T, ldc int) {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		blas.Float32().Sgemm(tA, tB, m, n, k, float32(alpha),
+			*(*[]float32)(unsafe.Pointer(&a)), lda, *(*[]float32)(unsafe.Pointer(&b)), ldb,
+			float32(beta), *(*[]float32)(unsafe.Pointer(&c)), ldc)
+		return
+	}
+	blas.Float64().Dgemm(tA, tB, m, n, k, float64(alpha),
+		*(*[]float64)(unsafe.Pointer(&a)), lda, *(*[]float64)(unsafe.Pointer(&b)), ldb,
+		float64(beta), *(*[]float64)(unsafe.Pointer(&c)), ldc)
+}
+
+// actBoth writes r[i] = f(v[i]) and d[i] = f'(v[i]) in one pass.
+func actBoth[T fusedFloat](k actKind, v, r, d []T) {
+	r = r[:len(v)]
+	d = d[:len(v)]
+	switch k {
+	case actReLU:
+		for i, x := range v {
+			if x > 0 {
+				r[i], d[i] = x, 1
+			} else {
+				r[i], d[i] = 0, 0
+			}
+		}
+	case actTanh:
+		for i, x := range v {
+			t := T(math.Tanh(float64(x)))
+			r[i], d[i] = t, 1-t*t
+		}
+	case actSigmoid:
+		for i, x := range v {
+			s := actSigmoidT(x)
+			r[i], d[i] = s, s*(1-s)
+		}
+	case actReTanh:
+		for i, x := range v {
+			if x > 0 {
+				t := T(math.Tanh(float64(x)))
+				r[i], d[i] = t, 1-t*t
+			} else {
+				r[i], d[i] = 0, 0
+			}
+		}
+	case actSoftplus:
+		for i, x := range v {
+			r[i], d[i] = actSoftplusT(x), actSigmoidT(x)
+		}
+	}
+}
+
+// fusedState holds what one fused recurrence keeps between its forward and its backward, and the
+// buffers both reuse from run to run (allocated on first use).
+type fusedState[T fusedFloat] struct {
+	kind    actKind
+	B, T, N int
+
+	rprev  []T // [B,T,N]: r_s at step s (r_0 = f(h0)), the rates each step's product reads
+	fprime []T // [B,T,N]: f'(v_s) at step s (v_0 = h0)
+	h0r    []T // [N] scratch: f(h0)
+	h0d    []T // [N] scratch: f'(h0)
+
+	delta []T       // [B,T,N]: dL/dv_s (backward)
+	tmp   []T       // [B,N]: (α⊙δ_{s+1}) Wᵀ (backward)
+	p     []T       // [N,N]: Σ_s r_{s}ᵀ δ_s (backward)
+	dacc  []float64 // [N]: dL/dα accumulator
+}
+
+func (st *fusedState[T]) ensureForward() {
+	if st.rprev == nil {
+		n := st.B * st.T * st.N
+		st.rprev = make([]T, n)
+		st.fprime = make([]T, n)
+		st.h0r = make([]T, st.N)
+		st.h0d = make([]T, st.N)
+	}
+}
+
+func (st *fusedState[T]) ensureBackward() {
+	if st.delta == nil {
+		st.delta = make([]T, st.B*st.T*st.N)
+		st.tmp = make([]T, st.B*st.N)
+		st.p = make([]T, st.N*st.N)
+		st.dacc = make([]float64, st.N)
+	}
+}
+
+// forward runs the T steps: V (out) [B,T,N] from I [B,T,N], W [N,N], alpha [N], h0 [N] and the
+// optional noise xi, eta [B,T,N] (nil = none).
+func (st *fusedState[T]) forward(out, I, W, alpha, h0, xi, eta []T) {
+	st.ensureForward()
+	B, S, N := st.B, st.T, st.N
+	ld := S * N
+	actBoth(st.kind, h0, st.h0r, st.h0d)
+	for b := 0; b < B; b++ {
+		copy(st.rprev[b*ld:b*ld+N], st.h0r)
+		copy(st.fprime[b*ld:b*ld+N], st.h0d)
+	}
+	for s := 0; s < S; s++ {
+		// out_s = r_{s} W (the product lands straight in V's step-s rows)
+		fusedGemm(gblas.NoTrans, gblas.NoTrans, B, N, N, 1, st.rprev[s*N:], ld, W, N, 0, out[s*N:], ld)
+		for b := 0; b < B; b++ {
+			o := b*ld + s*N
+			row := out[o : o+N]
+			in := I[o : o+N]
+			var prev []T
+			if s == 0 {
+				prev = h0
+			} else {
+				prev = out[o-N : o]
+			}
+			prev = prev[:N]
+			in = in[:N]
+			al := alpha[:N]
+			for n := range row {
+				a := al[n]
+				row[n] = (1-a)*prev[n] + a*(row[n]+in[n])
+			}
+			if xi != nil {
+				x := xi[o : o+N]
+				for n := range row {
+					row[n] += x[n]
+				}
+			}
+			if s+1 < S {
+				r := st.rprev[o+N : o+2*N]
+				actBoth(st.kind, row, r, st.fprime[o+N:o+2*N])
+				if eta != nil {
+					e := eta[o : o+N]
+					for n := range r {
+						r[n] += e[n]
+					}
+				}
+			}
+		}
+	}
+}
+
+// backward computes, from the forward's saved state, V, the inputs and gV = dL/dV, the
+// gradients dI [B,T,N], dW [N,N], dalpha [N] and dh0 [N] (all overwritten).
+func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []T) {
+	st.ensureBackward()
+	B, S, N := st.B, st.T, st.N
+	ld := S * N
+	acc := st.dacc[:N]
+	for n := range acc {
+		acc[n] = 0
+	}
+	al := alpha[:N]
+	for s := S - 1; s >= 0; s-- {
+		for b := 0; b < B; b++ {
+			o := b*ld + s*N
+			g := gV[o : o+N]
+			d := st.delta[o : o+N]
+			a := dI[o : o+N]
+			in := I[o : o+N]
+			var prev []T
+			if s == 0 {
+				prev = h0[:N]
+			} else {
+				prev = V[o-N : o]
+			}
+			if s == S-1 {
+				for n := range d {
+					dn := g[n]
+					d[n] = dn
+					a[n] = al[n] * dn
+					acc[n] += float64(dn * (in[n] - prev[n]))
+				}
+			} else {
+				dNext := st.delta[o+N : o+2*N]
+				fNext := st.fprime[o+N : o+2*N]
+				tm := st.tmp[b*N : b*N+N]
+				for n := range d {
+					dn := g[n] + (1-al[n])*dNext[n] + fNext[n]*tm[n]
+					d[n] = dn
+					a[n] = al[n] * dn
+					acc[n] += float64(dn * (in[n] - prev[n]))
+				}
+			}
+		}
+		// tmp = (α⊙δ_s) Wᵀ: what step s sends back to the rates of step s−1
+		fusedGemm(gblas.NoTrans, gblas.Trans, B, N, N, 1, dI[s*N:], ld, W, N, 0, st.tmp, N)
+	}
+	// dh0: v_0 = h0 and r_0 = f(h0) feed step 0 in every batch row.
+	dh := dh0[:N]
+	for n := range dh {
+		dh[n] = 0
+	}
+	for b := 0; b < B; b++ {
+		d := st.delta[b*ld : b*ld+N]
+		f := st.fprime[b*ld : b*ld+N]
+		tm := st.tmp[b*N : b*N+N]
+		for n := range dh {
+			dh[n] += (1-al[n])*d[n] + f[n]*tm[n]
+		}
+	}
+	// P = Σ_s r_sᵀ δ_s as one product over all B·T rows; dW = P·diag(α),
+	// dα += Σ_m W[m,n] P[m,n] (the r W part of x − v_prev).
+	fusedGemm(gblas.Trans, gblas.NoTrans, N, N, B*S, 1, st.rprev, N, st.delta, N, 0, st.p, N)
+	for m := 0; m < N; m++ {
+		pr := st.p[m*N : m*N+N]
+		wr := W[m*N : m*N+N]
+		dw := dW[m*N : m*N+N]
+		for n := range pr {
+			dw[n] = pr[n] * al[n]
+			acc[n] += float64(wr[n] * pr[n])
+		}
+	}
+	for n := range acc {
+		dalpha[n] = T(acc[n])
+	}
+}
