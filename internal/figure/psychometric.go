@@ -1,0 +1,198 @@
+package figure
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// PsychometricCondition is one condition's psychometric data: at signed
+// evidence Evidence[i] (e.g. signed coherence, positive favours "right"),
+// a fraction PRight[i] of N[i] trials chose "right". With N given, each
+// point gets a binomial standard-error bar. An optional fitted curve is
+// given either as a function (Fit, sampled over the evidence range) or as
+// sampled points (FitX, FitY), not both.
+type PsychometricCondition struct {
+	Name     string
+	Evidence []float64
+	PRight   []float64
+	N        []int // trials per point; nil for no error bars
+	Fit      func(x float64) float64
+	FitX     []float64
+	FitY     []float64
+}
+
+// PsychometricPlot is a psychometric figure: one colour per condition
+// (e.g. per context), points with error bars and fitted curves.
+type PsychometricPlot struct {
+	// Title defaults to "Psychometric curve"; XLabel to "signed evidence";
+	// YLabel to "P(choose right)".
+	Title, XLabel, YLabel string
+	Conditions            []PsychometricCondition
+	// Width, Height are the PNG's size in pixels; 0 selects 700×500.
+	Width, Height int
+}
+
+// Psychometric writes the psychometric figure pp to path as a PNG. It
+// returns an error, and writes nothing, for no condition, a condition with
+// no points, lengths that differ, a NaN or infinite value, a fraction
+// outside [0, 1], a negative count, or both Fit and FitX/FitY set.
+func Psychometric(path string, pp PsychometricPlot) error {
+	w, h, err := panelSize(pp.Width, pp.Height, 700, 500)
+	if err != nil {
+		return err
+	}
+	if len(pp.Conditions) == 0 {
+		return fmt.Errorf("figure: psychometric: no condition to draw: need at least one")
+	}
+	xlo, xhi := math.Inf(1), math.Inf(-1)
+	for i, c := range pp.Conditions {
+		if err := psychometricCheck(i, c); err != nil {
+			return err
+		}
+		lo, hi := linesRange(c.Evidence)
+		xlo, xhi = math.Min(xlo, lo), math.Max(xhi, hi)
+	}
+	title, xl, yl := pp.Title, pp.XLabel, pp.YLabel
+	if title == "" {
+		title = "Psychometric curve"
+	}
+	if xl == "" {
+		xl = "signed evidence"
+	}
+	if yl == "" {
+		yl = "P(choose right)"
+	}
+	p := panelNewPlot(title, xl, yl)
+	p.Y.Min, p.Y.Max = -0.02, 1.02
+	p.Add(plotter.NewGrid())
+	// Chance line.
+	if xlo < xhi {
+		chance, _ := plotter.NewLine(plotter.XYs{{X: xlo, Y: 0.5}, {X: xhi, Y: 0.5}})
+		chance.Color = panelFade(panelPalette[7], 0.4)
+		chance.Dashes = []vg.Length{vg.Points(3), vg.Points(3)}
+		p.Add(chance)
+	}
+	leg := panelNewLegend()
+	named := len(pp.Conditions) > 1
+	for i, c := range pp.Conditions {
+		col := panelColor(i)
+		pts := linesXYs(c.Evidence, c.PRight)
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return fmt.Errorf("figure: psychometric condition %q: %v", c.Name, err)
+		}
+		sc.Color = col
+		sc.Shape = draw.CircleGlyph{}
+		sc.Radius = vg.Points(3.5)
+		thumbs := []plot.Thumbnailer{sc}
+		if c.N != nil {
+			errs := make(plotter.YErrors, len(c.N))
+			for j, n := range c.N {
+				se := 0.0
+				if n > 0 {
+					q := c.PRight[j]
+					se = math.Sqrt(q * (1 - q) / float64(n))
+				}
+				errs[j].Low, errs[j].High = se, se
+			}
+			eb, err := plotter.NewYErrorBars(struct {
+				plotter.XYs
+				plotter.YErrors
+			}{pts, errs})
+			if err != nil {
+				return fmt.Errorf("figure: psychometric condition %q: %v", c.Name, err)
+			}
+			eb.Color = col
+			eb.CapWidth = vg.Points(5)
+			p.Add(eb)
+		}
+		fx, fy := c.FitX, c.FitY
+		if c.Fit != nil {
+			fx, fy = psychometricSample(c.Fit, xlo, xhi)
+			if err := panelFinite(fmt.Sprintf("psychometric condition %q fitted curve", c.Name), fy); err != nil {
+				return err
+			}
+		}
+		if len(fx) > 0 {
+			l, err := plotter.NewLine(linesXYs(fx, fy))
+			if err != nil {
+				return fmt.Errorf("figure: psychometric condition %q fit: %v", c.Name, err)
+			}
+			l.Color = col
+			l.Width = vg.Points(1.5)
+			p.Add(l)
+			thumbs = append(thumbs, l)
+		}
+		p.Add(sc)
+		if named || c.Name != "" {
+			name := c.Name
+			if name == "" {
+				name = fmt.Sprintf("condition %d", i)
+			}
+			leg.Add(name, thumbs...)
+		}
+	}
+	return savePNG(path, w, h, func(cv draw.Canvas) error {
+		panelDraw(panelFrame(cv), p, &leg)
+		return nil
+	})
+}
+
+// psychometricSample samples f at 201 points over [lo, hi].
+func psychometricSample(f func(float64) float64, lo, hi float64) (x, y []float64) {
+	const n = 201
+	if lo == hi {
+		lo, hi = lo-1, hi+1
+	}
+	x = make([]float64, n)
+	y = make([]float64, n)
+	for i := range n {
+		x[i] = lo + (hi-lo)*float64(i)/(n-1)
+		y[i] = f(x[i])
+	}
+	return x, y
+}
+
+func psychometricCheck(i int, c PsychometricCondition) error {
+	name := c.Name
+	if name == "" {
+		name = fmt.Sprint(i)
+	}
+	if len(c.Evidence) == 0 {
+		return fmt.Errorf("figure: psychometric condition %q has no points: need at least one", name)
+	}
+	if len(c.PRight) != len(c.Evidence) {
+		return fmt.Errorf("figure: psychometric condition %q has %d evidence and %d PRight values: must be equal", name, len(c.Evidence), len(c.PRight))
+	}
+	if c.N != nil && len(c.N) != len(c.Evidence) {
+		return fmt.Errorf("figure: psychometric condition %q has %d evidence values and %d counts N: must be equal (or N nil)", name, len(c.Evidence), len(c.N))
+	}
+	if err := panelFinite(fmt.Sprintf("psychometric condition %q Evidence", name), c.Evidence); err != nil {
+		return err
+	}
+	for j, q := range c.PRight {
+		if !(q >= 0 && q <= 1) {
+			return fmt.Errorf("figure: psychometric condition %q PRight[%d] = %v is not allowed: must be in [0, 1]", name, j, q)
+		}
+	}
+	for j, n := range c.N {
+		if n < 0 {
+			return fmt.Errorf("figure: psychometric condition %q N[%d] = %d is not allowed: must be ≥ 0", name, j, n)
+		}
+	}
+	if c.Fit != nil && (c.FitX != nil || c.FitY != nil) {
+		return fmt.Errorf("figure: psychometric condition %q sets both Fit and FitX/FitY: give the fitted curve one way", name)
+	}
+	if len(c.FitX) != len(c.FitY) {
+		return fmt.Errorf("figure: psychometric condition %q has %d FitX and %d FitY values: must be equal", name, len(c.FitX), len(c.FitY))
+	}
+	if err := panelFinite(fmt.Sprintf("psychometric condition %q FitX", name), c.FitX); err != nil {
+		return err
+	}
+	return panelFinite(fmt.Sprintf("psychometric condition %q FitY", name), c.FitY)
+}
