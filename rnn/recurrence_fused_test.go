@@ -2,6 +2,7 @@ package rnn
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -97,5 +98,62 @@ func TestFusedFiniteDifferences(t *testing.T) {
 			p := recNewProblem(4, act, 2, 5, 4, true)
 			recFiniteDiff(t, recFused, p, 1e-6)
 		})
+	}
+}
+
+// TestLongSequencePast256 would have caught gorgonia's slice-hashing bug (offsets hashed by
+// their low byte only): with T = 300, step t and step t+256 get different inputs, and V, the
+// gradient with respect to I at steps ≥ 256, and the other gradients must match the plain
+// reference, the other engine and finite differences.
+func TestLongSequencePast256(t *testing.T) {
+	p := recNewProblem(5, Tanh, 2, 300, 3, true)
+	// make step t+256 differ markedly from step t
+	for b := 0; b < p.B; b++ {
+		for s := 256; s < p.T; s++ {
+			for n := 0; n < p.N; n++ {
+				p.I[(b*p.T+s)*p.N+n] += 3
+			}
+		}
+	}
+	want := recReference(p)
+	f := recBuild(t, recFused, p, tensor.Float64, true)
+	u := recBuild(t, recUnrolled, p, tensor.Float64, true)
+	f.run(t)
+	u.run(t)
+	for _, e := range []*recGraph{f, u} {
+		if err := recRelErr(e.values["V"], want); err > 1e-12 {
+			t.Errorf("V: relative error vs reference %.3g > 1e-12", err)
+		}
+	}
+	// the per-step quantity at t and t+256 really differs
+	if v0, v256 := f.values["V"][(0*p.T+10)*p.N], f.values["V"][(0*p.T+266)*p.N]; v0 == v256 {
+		t.Fatalf("V at steps 10 and 266 coincide (%v): test inputs do not separate them", v0)
+	}
+	for _, k := range []string{"dI", "dW", "dalpha", "dh0"} {
+		if err := recRelErr(u.values[k], f.values[k]); err > 1e-10 {
+			t.Errorf("%s: unrolled vs fused relative error %.3g > 1e-10", k, err)
+		}
+	}
+	// finite differences of dI at a few entries past 255, through both engines
+	const h = 1e-6
+	for _, e := range []*recGraph{f, u} {
+		dI := e.values["dI"]
+		for _, idx := range []int{(0*p.T+256)*p.N + 0, (1*p.T+270)*p.N + 2, (0*p.T+299)*p.N + 1, (1*p.T+10)*p.N + 1} {
+			orig := p.I[idx]
+			p.I[idx] = orig + h
+			e.set(t, e.I, p.I)
+			e.run(t)
+			up := e.values["cost"][0]
+			p.I[idx] = orig - h
+			e.set(t, e.I, p.I)
+			e.run(t)
+			down := e.values["cost"][0]
+			p.I[idx] = orig
+			e.set(t, e.I, p.I)
+			num := (up - down) / (2 * h)
+			if d := math.Abs(num - dI[idx]); d > 1e-6*math.Max(1, math.Abs(num)) {
+				t.Errorf("dI[%d]: %v, finite differences %v", idx, dI[idx], num)
+			}
+		}
 	}
 }

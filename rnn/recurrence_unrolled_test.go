@@ -279,3 +279,12 @@ func TestUnrolledForwardMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+func TestUnrolledFiniteDifferences(t *testing.T) {
+	for _, act := range []Activation{ReLU, Softplus} {
+		t.Run(string(act), func(t *testing.T) {
+			p := recNewProblem(6, act, 2, 4, 3, true)
+			recFiniteDiff(t, recUnrolled, p, 1e-6)
+		})
+	}
+}
