@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -21,14 +22,6 @@ import (
 	"github.com/dale-rnn/dale/internal/npz"
 )
 
-const (
-	// panelDPI is the resolution every PNG is rendered at; a figure of
-	// W×H pixels is a canvas of W·72/panelDPI × H·72/panelDPI points.
-	panelDPI = 96
-	// panelMaxPixels bounds one side of a figure so that a typo cannot ask
-	// for a multi-gigabyte image.
-	panelMaxPixels = 20000
-)
 
 // panelFont is the typeface of every text in these figures.
 var panelFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
@@ -67,8 +60,8 @@ func panelFade(c color.Color, a float64) color.Color {
 	}
 }
 
-// panelLength converts pixels to a canvas length at panelDPI.
-func panelLength(px int) vg.Length { return vg.Length(px) * vg.Inch / panelDPI }
+// panelLength converts pixels to a canvas length at DPI (figure.go).
+func panelLength(px int) vg.Length { return vg.Length(px) * vg.Inch / DPI }
 
 // panelSize returns (w, h), replacing a zero side by its default, and an
 // error for a negative or absurd size.
@@ -79,11 +72,11 @@ func panelSize(w, h, defW, defH int) (int, int, error) {
 	if h == 0 {
 		h = defH
 	}
-	if w < 50 || w > panelMaxPixels {
-		return 0, 0, fmt.Errorf("figure: width = %d pixels is not allowed: must be 0 (default) or in [50, %d]", w, panelMaxPixels)
+	if w < 50 || w > MaxPixels {
+		return 0, 0, fmt.Errorf("figure: width = %d pixels is not allowed: must be 0 (default) or in [50, %d]", w, MaxPixels)
 	}
-	if h < 50 || h > panelMaxPixels {
-		return 0, 0, fmt.Errorf("figure: height = %d pixels is not allowed: must be 0 (default) or in [50, %d]", h, panelMaxPixels)
+	if h < 50 || h > MaxPixels {
+		return 0, 0, fmt.Errorf("figure: height = %d pixels is not allowed: must be 0 (default) or in [50, %d]", h, MaxPixels)
 	}
 	return w, h, nil
 }
@@ -99,6 +92,7 @@ func panelNewPlot(title, xlabel, ylabel string) *plot.Plot {
 	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
 		ax.Label.TextStyle.Font = font.From(panelFont, 12)
 		ax.Tick.Label.Font = font.From(panelFont, 10)
+		ax.Tick.Marker = panelTicks{}
 	}
 	p.Legend = panelNewLegend()
 	return p
@@ -150,7 +144,7 @@ func savePNG(path string, w, h int, render func(c draw.Canvas) error) (err error
 	if path == "" {
 		return fmt.Errorf("figure: path is empty: must name the PNG file to write")
 	}
-	img := vgimg.NewWith(vgimg.UseWH(panelLength(w), panelLength(h)), vgimg.UseDPI(panelDPI))
+	img := vgimg.NewWith(vgimg.UseWH(panelLength(w), panelLength(h)), vgimg.UseDPI(DPI))
 	var buf bytes.Buffer
 	func() {
 		defer func() {
@@ -203,4 +197,85 @@ func panelTiles(n int) draw.Tiles {
 // image border.
 func panelFrame(c draw.Canvas) draw.Canvas {
 	return draw.Crop(c, vg.Points(6), -vg.Points(10), vg.Points(4), -vg.Points(4))
+}
+
+// panelStack draws a figure title at the top of c and the plots (one per
+// row) stacked below it, their axes aligned, each with its legend in a
+// common column on the right. legs may be nil or hold empty legends.
+func panelStack(c draw.Canvas, title string, plots [][]*plot.Plot, legs []plot.Legend) {
+	if title != "" {
+		sty := panelNewPlot(title, "", "").Title.TextStyle
+		r := sty.Rectangle(title)
+		h := r.Max.Y - r.Min.Y
+		descent := sty.FontExtents().Descent
+		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y + descent}, title)
+		c.Max.Y -= h + vg.Points(6)
+	}
+	legW := vg.Length(0)
+	for i := range legs {
+		r := legs[i].Rectangle(c)
+		legW = max(legW, r.Max.X-r.Min.X)
+	}
+	if limit := (c.Max.X - c.Min.X) * 0.4; legW > limit {
+		legW = limit
+	}
+	gap := vg.Points(8)
+	plotC := c
+	if legW > 0 {
+		plotC = draw.Crop(c, 0, -(legW + 2*gap), 0, 0)
+	}
+	canvases := plot.Align(plots, panelTiles(len(plots)), plotC)
+	for i := range plots {
+		p := plots[i][0]
+		p.Draw(canvases[i][0])
+		if i < len(legs) && legW > 0 {
+			lc := canvases[i][0]
+			lc.Min.X = c.Max.X - legW - gap
+			lc.Max.X = c.Max.X - gap
+			lc.Max.Y = p.DataCanvas(canvases[i][0]).Max.Y
+			legs[i].Draw(lc)
+		}
+	}
+}
+
+// panelTicks places major ticks at multiples of a round step (1, 2, 2.5 or
+// 5 × 10^k) so that zero is labelled whenever it is in range, with
+// unlabelled minor ticks between them.
+type panelTicks struct{}
+
+func (panelTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	raw := (hi - lo) / 5
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if m*mag >= raw {
+			step = m * mag
+			break
+		}
+	}
+	minor := step / 5
+	if step/mag == 2 {
+		minor = step / 4
+	}
+	extra := 0.0
+	if step/mag == 2.5 {
+		extra = 1
+	}
+	prec := max(0, int(math.Round(-math.Log10(mag)+extra)))
+	var ticks []plot.Tick
+	for i := math.Ceil(lo/minor - 1e-9); i*minor <= hi+1e-9*minor; i++ {
+		v := i * minor
+		if math.Abs(v) < 1e-12*step {
+			v = 0
+		}
+		t := plot.Tick{Value: v}
+		if r := math.Abs(math.Remainder(v, step)); r < 1e-6*step {
+			t.Label = strconv.FormatFloat(v, 'f', prec, 64)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
 }
