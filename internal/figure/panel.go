@@ -22,7 +22,6 @@ import (
 	"github.com/dale-rnn/dale/internal/npz"
 )
 
-
 // panelFont is the typeface of every text in these figures.
 var panelFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
 
