@@ -1,0 +1,361 @@
+package tasks
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/dale-rnn/dale/batch"
+)
+
+// This file holds the continuous-output tasks: sine, rsg and flipflop.
+
+// ---- sine ----
+
+const sineDesc = "sine-wave generation: produce a sine wave whose frequency a constant cue gives"
+
+// SineParams are the parameters of "sine", sine-wave generation (pycog's
+// sinewave, nn4n's quickstart).
+//
+// Input: frequency (constant f / max(frequencies) over the trial).
+// Output: signal, whose target at step s is amplitude·sin(2π f s dt/1000).
+// A trial draws f from Frequencies. One period, "trial". Scored by "nmse"
+// (1 − R² of each trial, averaged). Conditions: frequency (Hz).
+//
+// Defaults: duration 1000, frequencies 1, 2, 3 Hz, amplitude 1, sigma 0.
+type SineParams struct {
+	Common
+	Duration    Duration  `json:"duration"`    // ms
+	Frequencies []float64 `json:"frequencies"` // Hz, each in (0, 1000/(2 dt)]
+	Amplitude   float64   `json:"amplitude"`
+}
+
+// DefaultSine returns the default parameters of "sine".
+func DefaultSine() *SineParams {
+	return &SineParams{Common: defaultCommon(0), Duration: Fixed(1000), Frequencies: []float64{1, 2, 3}, Amplitude: 1}
+}
+
+type sineTask struct {
+	core
+	p    SineParams
+	fmax float64
+}
+
+func (p *SineParams) build() (Task, error) {
+	if err := p.Common.validate(); err != nil {
+		return nil, err
+	}
+	if err := checkList("frequencies", p.Frequencies, 1e-9, 1000/(2*p.DT)); err != nil {
+		return nil, fmt.Errorf("%w (the upper bound is the Nyquist frequency 1000/(2 dt))", err)
+	}
+	if !(p.Amplitude > 0) || math.IsInf(p.Amplitude, 0) {
+		return nil, fmt.Errorf("amplitude = %v is not allowed: must be finite and > 0", p.Amplitude)
+	}
+	if err := validateTiming(p.DT, "trial", span{"trial", p.Duration}); err != nil {
+		return nil, fmt.Errorf("duration: %w", err)
+	}
+	t := &sineTask{p: *p, fmax: slices.Max(p.Frequencies)}
+	t.p.Frequencies = slices.Clone(p.Frequencies)
+	t.core = core{name: "sine", desc: sineDesc, c: p.Common, params: &t.p,
+		in: []Channel{{"frequency", 1}}, out: []Channel{{"signal", 1}},
+		noisy: []int{0}, fixOut: -1, gen: t,
+		sc: scorer{kind: continuousScore, errName: "nmse", trialErr: nmse, summaries: []summary{{key: "frequency"}}},
+	}
+	return t, t.check()
+}
+
+func (t *sineTask) maxSteps() int { return t.p.Duration.MaxSteps(t.p.DT) }
+
+func (t *sineTask) plan(rng *rand.Rand) plan {
+	ps, n := layout(rng, t.p.DT, span{"trial", t.p.Duration})
+	f := t.p.Frequencies[rng.IntN(len(t.p.Frequencies))]
+	return plan{periods: ps, steps: n, choice: -1, cond: map[string]float64{"frequency": f}}
+}
+
+func (t *sineTask) fill(b *batch.Batch, i int, p *plan) {
+	f := p.cond["frequency"]
+	set(b, b.Inputs, b.In, i, 0, p.steps, 0, float32(f/t.fmax))
+	for s := 0; s < p.steps; s++ {
+		b.Targets[b.At(i, s, 0, 1)] = float32(t.p.Amplitude * math.Sin(2*math.Pi*f*float64(s)*t.p.DT/1000))
+	}
+}
+
+// nmse is one trial's mask-weighted squared error over the mask-weighted
+// variance of its targets (per output unit, pooled); 0 when nothing is
+// masked.
+func nmse(b *batch.Batch, i int, out []float32) float64 {
+	var num, den float64
+	for o := 0; o < b.Out; o++ {
+		var sw, sy float64
+		for t := 0; t < b.Steps; t++ {
+			j := b.At(i, t, o, b.Out)
+			sw += float64(b.Mask[j])
+			sy += float64(b.Mask[j]) * float64(b.Targets[j])
+		}
+		if sw == 0 {
+			continue
+		}
+		mean := sy / sw
+		for t := 0; t < b.Steps; t++ {
+			j := b.At(i, t, o, b.Out)
+			m := float64(b.Mask[j])
+			d := float64(out[j] - b.Targets[j])
+			num += m * d * d
+			e := float64(b.Targets[j]) - mean
+			den += m * e * e
+		}
+	}
+	if den == 0 {
+		return num
+	}
+	return num / den
+}
+
+// ---- rsg ----
+
+const rsgDesc = "ready-set-go (Jazayeri & Shadlen 2010): measure the ready-set interval, reproduce it after set"
+
+// RSGTiming is the timing of "rsg" (ms). The production period is not a
+// parameter: it lasts until 2·gain·interval after set onset.
+type RSGTiming struct {
+	Fixation Duration `json:"fixation"`
+	Ready    Duration `json:"ready"`
+	Measure  Duration `json:"measure"`
+	Set      Duration `json:"set"`
+}
+
+func (t RSGTiming) spans() []span {
+	return []span{{"fixation", t.Fixation}, {"ready", t.Ready}, {"measure", t.Measure}, {"set", t.Set}}
+}
+
+// RSGParams are the parameters of "rsg", ready-set-go.
+//
+// Periods: fixation, ready, measure, set, production. The interval is the
+// time from ready onset to set onset (ready + measure); the go is due
+// gain·interval after set onset, and the production period ends
+// 2·gain·interval after set onset. Inputs: fixation (1 until the end of
+// set), ready, set (1 during their periods). Outputs: fixation (1 until the
+// go, then 0) and go (0 until the go, then 1). Scored by "timing_error".
+// Conditions: interval (ms), target (ms from set onset to the go), gain.
+//
+// Defaults: fixation 100, ready 83, measure uniform(800, 1500), set 83,
+// gain 1, sigma 0. The go is the "response" for the mask: the go cue is
+// the start of production.
+type RSGParams struct {
+	Common
+	Gain   float64   `json:"gain"` // in (0, 10]
+	Timing RSGTiming `json:"timing"`
+}
+
+// DefaultRSG returns the default parameters of "rsg".
+func DefaultRSG() *RSGParams {
+	return &RSGParams{Common: defaultCommon(0), Gain: 1,
+		Timing: RSGTiming{Fixation: Fixed(100), Ready: Fixed(83), Measure: Uniform(800, 1500), Set: Fixed(83)}}
+}
+
+type rsgTask struct {
+	core
+	p RSGParams
+}
+
+func (p *RSGParams) build() (Task, error) {
+	if err := p.Common.validate(); err != nil {
+		return nil, err
+	}
+	if err := checkRange("gain", p.Gain, 1e-9, 10); err != nil {
+		return nil, err
+	}
+	if err := validateTiming(p.DT, "ready", p.Timing.spans()...); err != nil {
+		return nil, err
+	}
+	if err := validateTiming(p.DT, "set", p.Timing.spans()...); err != nil {
+		return nil, err
+	}
+	minTs := toSteps(minMS(p.Timing.Ready), p.DT) + toSteps(minMS(p.Timing.Measure), p.DT)
+	if int(math.Round(p.Gain*float64(minTs))) <= p.Timing.Set.MaxSteps(p.DT) {
+		return nil, fmt.Errorf("gain = %v is not allowed with this timing: the go (gain × the shortest interval, %d steps) must come after the end of set (%d steps after its onset)",
+			p.Gain, int(math.Round(p.Gain*float64(minTs))), p.Timing.Set.MaxSteps(p.DT))
+	}
+	t := &rsgTask{p: *p}
+	t.core = core{name: "rsg", desc: rsgDesc, c: p.Common, params: &t.p,
+		in:    []Channel{{"fixation", 1}, {"ready", 1}, {"set", 1}},
+		out:   []Channel{{"fixation", 1}, {"go", 1}},
+		noisy: []int{1, 2}, fixOut: 0, response: "production", gen: t,
+		sc: scorer{kind: continuousScore, errName: "timing_error", trialErr: t.timingError, summaries: []summary{{key: "interval", bin: 100}}},
+	}
+	return t, t.check()
+}
+
+func (t *rsgTask) maxSteps() int {
+	tm := t.p.Timing
+	ts := tm.Ready.MaxSteps(t.p.DT) + tm.Measure.MaxSteps(t.p.DT)
+	return tm.Fixation.MaxSteps(t.p.DT) + ts + int(math.Round(2*t.p.Gain*float64(ts)))
+}
+
+func (t *rsgTask) plan(rng *rand.Rand) plan {
+	ps, n := layout(rng, t.p.DT, t.p.Timing.spans()...)
+	ready, st := ps[1], ps[3]
+	ts := st.Start - ready.Start
+	tgt := int(math.Round(t.p.Gain * float64(ts)))
+	end := st.Start + int(math.Round(2*t.p.Gain*float64(ts)))
+	ps = append(ps, batch.Period{Name: "production", Start: n, End: end})
+	return plan{periods: ps, steps: end, choice: -1, cond: map[string]float64{
+		"interval": float64(ts) * t.p.DT, "target": float64(tgt) * t.p.DT, "gain": t.p.Gain}}
+}
+
+func (t *rsgTask) fill(b *batch.Batch, i int, p *plan) {
+	ready, st := period(p.periods, "ready"), period(p.periods, "set")
+	g := st.Start + int(math.Round(p.cond["target"]/t.p.DT))
+	setUnits := func(arr []float32, w, from, to, u int) { set(b, arr, w, i, from, to, u, 1) }
+	setUnits(b.Inputs, b.In, 0, st.End, 0)
+	setUnits(b.Inputs, b.In, ready.Start, ready.End, 1)
+	setUnits(b.Inputs, b.In, st.Start, st.End, 2)
+	setUnits(b.Targets, b.Out, 0, g, 0)
+	setUnits(b.Targets, b.Out, g, p.steps, 1)
+}
+
+// timingError is |produced − target| / target, clipped to 1, produced
+// being the first step of the production period at which the go output
+// exceeds GoThreshold; a trial with no production scores 1.
+func (t *rsgTask) timingError(b *batch.Batch, i int, out []float32) float64 {
+	tr := b.Trials[i]
+	st, _ := tr.Period("set")
+	prod, _ := tr.Period("production")
+	target := math.Round(tr.Conditions["target"] / t.p.DT) // steps after set onset
+	for s := prod.Start; s < prod.End && s < b.Steps; s++ {
+		if out[b.At(i, s, 1, b.Out)] > GoThreshold {
+			return math.Min(math.Abs(float64(s-st.Start)-target)/target, 1)
+		}
+	}
+	return 1
+}
+
+// ---- flipflop ----
+
+const ffDesc = "3-bit flip-flop (Sussillo & Barak 2013): each output holds the sign of the last pulse on its input"
+
+// FlipFlopParams are the parameters of "flipflop", the n-bit flip-flop.
+//
+// Inputs: pulses (Bits units). On each unit, a pulse of ±1 lasting Pulse ms
+// starts at each step with probability rate·dt/1000 (not while a pulse is
+// on); its sign is ±1, equally likely. Outputs: memory (Bits units), whose
+// target is the sign of the last pulse on the same unit from that pulse's
+// onset on. Before a unit's first pulse its target is 0 and its mask is 0.
+// One period, "trial". Scored by "bit_error". Conditions: pulses (count).
+//
+// Defaults: bits 3, duration 1000, rate 2 Hz per bit, pulse 10 ms, sigma 0.
+type FlipFlopParams struct {
+	Common
+	Bits     int      `json:"bits"` // in [1, 64]
+	Duration Duration `json:"duration"`
+	Rate     float64  `json:"rate"`  // pulses per second per bit
+	Pulse    float64  `json:"pulse"` // ms, rounded to at least one step
+}
+
+// DefaultFlipFlop returns the default parameters of "flipflop".
+func DefaultFlipFlop() *FlipFlopParams {
+	return &FlipFlopParams{Common: defaultCommon(0), Bits: 3, Duration: Fixed(1000), Rate: 2, Pulse: 10}
+}
+
+type ffTask struct {
+	core
+	p     FlipFlopParams
+	width int
+}
+
+func (p *FlipFlopParams) build() (Task, error) {
+	if err := p.Common.validate(); err != nil {
+		return nil, err
+	}
+	if p.Bits < 1 || p.Bits > 64 {
+		return nil, fmt.Errorf("bits = %d is not allowed: must be in [1, 64]", p.Bits)
+	}
+	if err := checkRange("rate", p.Rate, 0, 1000/p.DT); err != nil {
+		return nil, fmt.Errorf("%w Hz (at most one pulse per step)", err)
+	}
+	if !finiteNonNeg(p.Pulse) {
+		return nil, fmt.Errorf("pulse = %v is not allowed: must be a finite number of ms >= 0", p.Pulse)
+	}
+	if err := validateTiming(p.DT, "trial", span{"trial", p.Duration}); err != nil {
+		return nil, fmt.Errorf("duration: %w", err)
+	}
+	t := &ffTask{p: *p, width: max(1, toSteps(p.Pulse, p.DT))}
+	t.core = core{name: "flipflop", desc: ffDesc, c: p.Common, params: &t.p,
+		in: []Channel{{"pulses", p.Bits}}, out: []Channel{{"memory", p.Bits}},
+		noisy: rangeUnits(0, p.Bits), fixOut: -1, gen: t,
+		sc: scorer{kind: continuousScore, errName: "bit_error", trialErr: bitError, summaries: []summary{{key: "pulses"}}},
+	}
+	return t, t.check()
+}
+
+func rangeUnits(from, n int) []int {
+	u := make([]int, n)
+	for j := range u {
+		u[j] = from + j
+	}
+	return u
+}
+
+func (t *ffTask) maxSteps() int { return t.p.Duration.MaxSteps(t.p.DT) }
+
+// plan stores pulses in aux as (unit, onset step, sign) triples.
+func (t *ffTask) plan(rng *rand.Rand) plan {
+	ps, n := layout(rng, t.p.DT, span{"trial", t.p.Duration})
+	prob := t.p.Rate * t.p.DT / 1000
+	var aux []int
+	for u := 0; u < t.p.Bits; u++ {
+		for s := 0; s < n; {
+			if rng.Float64() < prob {
+				sign := 1
+				if rng.IntN(2) == 0 {
+					sign = -1
+				}
+				aux = append(aux, u, s, sign)
+				s += t.width
+				continue
+			}
+			s++
+		}
+	}
+	return plan{periods: ps, steps: n, choice: -1, aux: aux, cond: map[string]float64{"pulses": float64(len(aux) / 3)}}
+}
+
+func (t *ffTask) fill(b *batch.Batch, i int, p *plan) {
+	first := make([]int, t.p.Bits)
+	for u := range first {
+		first[u] = p.steps
+	}
+	for k := 0; k < len(p.aux); k += 3 {
+		u, s, sign := p.aux[k], p.aux[k+1], float32(p.aux[k+2])
+		set(b, b.Inputs, b.In, i, s, min(s+t.width, p.steps), u, sign)
+		set(b, b.Targets, b.Out, i, s, p.steps, u, sign) // later pulses overwrite
+		first[u] = min(first[u], s)
+	}
+	for u, f := range first {
+		set(b, b.Mask, b.Out, i, 0, f, u, 0)
+	}
+}
+
+// bitError is the mask-weighted fraction of (step, unit) whose output sign
+// differs from the target's.
+func bitError(b *batch.Batch, i int, out []float32) float64 {
+	var wrong, n float64
+	for t := 0; t < b.Steps; t++ {
+		for o := 0; o < b.Out; o++ {
+			j := b.At(i, t, o, b.Out)
+			m := float64(b.Mask[j])
+			if m == 0 {
+				continue
+			}
+			n += m
+			if (out[j] > 0) != (b.Targets[j] > 0) {
+				wrong += m
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return wrong / n
+}

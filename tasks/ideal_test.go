@@ -1,0 +1,66 @@
+package tasks
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// idealPDM returns, for each trial, whether an ideal observer of the noisy
+// inputs (the sign of the summed right − left evidence over the stimulus
+// period) is right, grouped by coherence.
+func idealPDM(t *testing.T, task Task, seed uint64, n int) (overall float64, byCoh map[float64]float64) {
+	t.Helper()
+	b, err := task.Sample(rand.New(rand.NewPCG(seed, 1)), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right, count := map[float64]float64{}, map[float64]float64{}
+	ok := 0.0
+	for i, tr := range b.Trials {
+		st, _ := tr.Period("stimulus")
+		var sum float64
+		for s := st.Start; s < st.End; s++ {
+			sum += float64(b.Inputs[b.At(i, s, 2, b.In)] - b.Inputs[b.At(i, s, 1, b.In)])
+		}
+		choice := 0
+		if sum > 0 {
+			choice = 1
+		}
+		c := tr.Conditions["coherence"]
+		count[c]++
+		if choice == tr.Choice {
+			ok++
+			right[c]++
+		}
+	}
+	byCoh = map[float64]float64{}
+	for c := range count {
+		byCoh[c] = right[c] / count[c]
+	}
+	return ok / float64(n), byCoh
+}
+
+// The CLI's default run trains on pdm with its defaults: they must leave
+// room for a curve. An ideal observer must score >= 0.93 overall and
+// < 0.85 at the weakest coherence, at dt 10 and about 100 steps per trial.
+func TestPDMDefaultsIdealObserver(t *testing.T) {
+	task, err := New("pdm", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task.DT() != 10 {
+		t.Fatalf("default dt = %v, want 10", task.DT())
+	}
+	if ms := task.(*pdmTask).MaxSteps(); ms < 80 || ms > 120 {
+		t.Fatalf("default trial = %d steps, want about 100", ms)
+	}
+	overall, by := idealPDM(t, task, 7, 10000)
+	weakest := DefaultPDM().Coherences[0]
+	t.Logf("ideal observer: overall %.4f, by coherence %v", overall, by)
+	if overall < 0.93 {
+		t.Errorf("ideal observer overall accuracy %.4f < 0.93: the default task is too hard", overall)
+	}
+	if by[weakest] >= 0.85 {
+		t.Errorf("ideal observer accuracy at the weakest coherence %v%% = %.4f >= 0.85: the psychometric curve would be a step", weakest, by[weakest])
+	}
+}
