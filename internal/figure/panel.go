@@ -255,6 +255,9 @@ func (panelTicks) Ticks(lo, hi float64) []plot.Tick {
 			break
 		}
 	}
+	if step == 10*mag {
+		mag = step
+	}
 	minor := step / 5
 	if step/mag == 2 {
 		minor = step / 4

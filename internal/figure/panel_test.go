@@ -4,6 +4,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -70,5 +71,30 @@ func panelTestKeep(t *testing.T, path string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, filepath.Base(path)), b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPanelTicks(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi float64
+		want   []string // labelled ticks
+	}{
+		{-1.5, 1.5, []string{"-1", "0", "1"}},
+		{-0.47, 0.17, []string{"-0.4", "-0.2", "0.0"}},
+		{0, 100, []string{"0", "20", "40", "60", "80", "100"}},
+		{0, 1, []string{"0.0", "0.2", "0.4", "0.6", "0.8", "1.0"}},
+		{0, 110, []string{"0", "25", "50", "75", "100"}},
+		{0, 1.1, []string{"0.00", "0.25", "0.50", "0.75", "1.00"}},
+		{0, 2000, []string{"0", "500", "1000", "1500", "2000"}},
+	} {
+		var got []string
+		for _, tk := range (panelTicks{}).Ticks(tc.lo, tc.hi) {
+			if tk.Label != "" {
+				got = append(got, tk.Label)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("ticks on [%v, %v] = %q, want %q", tc.lo, tc.hi, got, tc.want)
+		}
 	}
 }
