@@ -80,9 +80,13 @@ func openblasChoice(l *library) *choice {
 	return &choice{name: OpenBLAS, reason: "loaded " + l.describe(), impl: openblas{lib: l}, lib: l}
 }
 
-// resolve picks the implementation for a DALE_BLAS value. It never fails: on error it returns the
-// pure-Go choice together with the error.
+// resolve picks the implementation for a DALE_BLAS value (source EnvVar) or a Set argument
+// (source "Set"). It never fails: on error it returns the pure-Go choice together with the error.
 func resolve(value, source string) (*choice, error) {
+	what := source + "=" + strings.TrimSpace(value)
+	if source != EnvVar {
+		what = fmt.Sprintf("%s(%q)", source, value)
+	}
 	switch strings.ToLower(strings.TrimSpace(value)) {
 	case "", Auto:
 		l, err := loadOpenBLAS()
@@ -91,17 +95,29 @@ func resolve(value, source string) (*choice, error) {
 		}
 		return openblasChoice(l), nil
 	case Go:
-		return goChoice(source + "=" + Go), nil
+		if source == EnvVar {
+			return goChoice(EnvVar + "=" + Go), nil
+		}
+		return goChoice(what), nil
 	case OpenBLAS:
 		l, err := loadOpenBLAS()
 		if err != nil {
-			err = fmt.Errorf("%s=%s but OpenBLAS cannot be used: %w", source, OpenBLAS, err)
+			if source != EnvVar {
+				return nil, fmt.Errorf("blas: %s: OpenBLAS cannot be used: %w", what, err)
+			}
+			err = fmt.Errorf("%s but OpenBLAS cannot be used: %w", what, err)
 			return goChoice(err.Error() + "; using pure Go"), err
 		}
 		return openblasChoice(l), nil
 	default:
-		err := fmt.Errorf("%s = %q is not allowed: must be one of %q, %q, %q (or unset)",
-			source, value, Auto, Go, OpenBLAS)
+		var err error
+		if source == EnvVar {
+			err = fmt.Errorf("%s = %q is not allowed: must be one of %q, %q, %q (or unset)",
+				EnvVar, value, Auto, Go, OpenBLAS)
+		} else {
+			err = fmt.Errorf("blas: %s: %q is not allowed: must be one of %q, %q, %q",
+				what, value, Auto, Go, OpenBLAS)
+		}
 		return goChoice(err.Error() + "; using pure Go"), err
 	}
 }
@@ -181,9 +197,6 @@ func Set(name string) error {
 	c, err := resolve(name, "Set")
 	if err != nil {
 		return err
-	}
-	if name == Go {
-		c.reason = `Set("go")`
 	}
 	current.Store(c)
 	return nil
