@@ -1,0 +1,174 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/dale-rnn/dale/internal/npz"
+)
+
+// history writes history.csv: one row per step with the columns step,
+// stage, every loss term (unweighted), total, grad_norm, lr, accuracy,
+// eval_mse and wall_s; accuracy and eval_mse are empty except at
+// evaluation steps. Floats are written in Go's shortest exact form.
+type history struct {
+	f       *os.File
+	w       *bufio.Writer
+	header  []string
+	pending []string // the last row, held so a final evaluation can join it
+}
+
+func historyHeader(names []string) []string {
+	h := []string{"step", "stage"}
+	h = append(h, names...)
+	return append(h, "total", "grad_norm", "lr", "accuracy", "eval_mse", "wall_s")
+}
+
+// openHistory creates the file (fresh run) or, on resume, keeps its rows up
+// to step and appends after them.
+func openHistory(path string, names []string, step int, fresh bool) (*history, error) {
+	h := &history{header: historyHeader(names)}
+	var keep [][]string
+	if !fresh {
+		data, err := os.ReadFile(path)
+		if err != nil && !os.IsNotExist(err) {
+			return nil, fmt.Errorf("train: history: %w", err)
+		}
+		if err == nil {
+			rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+			if err != nil {
+				return nil, fmt.Errorf("train: history %s: %w", path, err)
+			}
+			if len(rows) > 0 {
+				if strings.Join(rows[0], ",") != strings.Join(h.header, ",") {
+					return nil, fmt.Errorf("train: history %s has columns %v, this run writes %v", path, rows[0], h.header)
+				}
+				for _, r := range rows[1:] {
+					if s, err := strconv.Atoi(r[0]); err == nil && s <= step {
+						keep = append(keep, r)
+					}
+				}
+			}
+		}
+	}
+	err := npz.WriteFileAtomic(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		if err := cw.Write(h.header); err != nil {
+			return err
+		}
+		if err := cw.WriteAll(keep); err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("train: history: %w", err)
+	}
+	if h.f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0); err != nil {
+		return nil, fmt.Errorf("train: history: %w", err)
+	}
+	h.w = bufio.NewWriterSize(h.f, 1<<16)
+	return h, nil
+}
+
+func fmtFloat(v float64) string {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+func (h *history) add(r Record) error {
+	if err := h.writePending(); err != nil {
+		return err
+	}
+	row := []string{strconv.Itoa(r.Step), strconv.Itoa(r.Stage)}
+	for _, l := range r.Losses {
+		row = append(row, fmtFloat(l))
+	}
+	row = append(row, fmtFloat(r.Total), fmtFloat(r.GradNorm), fmtFloat(r.LR), "", "",
+		strconv.FormatFloat(r.Wall.Seconds(), 'f', 3, 64))
+	h.pending = row
+	if r.Eval != nil {
+		h.eval(r.Eval)
+	}
+	return nil
+}
+
+// eval adds an evaluation to the last row.
+func (h *history) eval(e *Eval) {
+	if h.pending == nil {
+		return
+	}
+	n := len(h.pending)
+	h.pending[n-3], h.pending[n-2] = fmtFloat(e.Accuracy), fmtFloat(e.MSE)
+}
+
+func (h *history) writePending() error {
+	if h.pending == nil {
+		return nil
+	}
+	_, err := h.w.WriteString(strings.Join(h.pending, ",") + "\n")
+	h.pending = nil
+	if err != nil {
+		return fmt.Errorf("train: history: %w", err)
+	}
+	return nil
+}
+
+func (h *history) flush() error {
+	if err := h.writePending(); err != nil {
+		return err
+	}
+	if err := h.w.Flush(); err != nil {
+		return fmt.Errorf("train: history: %w", err)
+	}
+	return nil
+}
+
+func (h *history) close() error {
+	if h.f == nil {
+		return nil
+	}
+	err := h.flush()
+	if cerr := h.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("train: history: %w", cerr)
+	}
+	h.f = nil
+	return err
+}
+
+// Summary is the content of summary.json.
+type Summary struct {
+	Status         Status             `json:"status"`
+	Steps          int                `json:"steps"`
+	Stage          int                `json:"stage"`
+	Losses         map[string]float64 `json:"losses"` // last step, unweighted
+	Loss           float64            `json:"loss"`   // last step's total
+	Eval           *Eval              `json:"eval"`
+	Best           *Eval              `json:"best"`
+	WallSeconds    float64            `json:"wall_s"`
+	StepsPerSecond float64            `json:"steps_per_second"`
+	LoopOverhead   float64            `json:"loop_overhead"` // (step − graph run) / step time
+	Error          string             `json:"error,omitempty"`
+}
+
+func summary(r *Result) Summary {
+	s := Summary{Status: r.Status, Steps: r.Step, Stage: r.Stage, Loss: r.Loss, Eval: r.Eval, Best: r.Best,
+		WallSeconds: r.Wall.Seconds(), StepsPerSecond: r.StepsPerSecond, LoopOverhead: r.Timing.Overhead(),
+		Error: r.Error, Losses: map[string]float64{}}
+	for i, n := range r.LossNames {
+		if i < len(r.Losses) {
+			s.Losses[n] = r.Losses[i]
+		}
+	}
+	return s
+}

@@ -1,0 +1,130 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// progress shows a run's progress: a bar on a terminal, log lines
+// elsewhere, nothing when quiet.
+type progress interface {
+	step(r Record)
+	eval(e *Eval)
+	finish()
+}
+
+func newProgress(o Options, names []string, start int) progress {
+	if o.Quiet {
+		return nopProgress{}
+	}
+	w := o.Output
+	if w == nil {
+		w = os.Stderr
+	}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(o.Steps,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription("train"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("steps"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionSetWidth(24),
+		)
+		_ = bar.Set(start)
+		return &barProgress{bar: bar, w: w, acc: math.NaN()}
+	}
+	return &logProgress{w: w, every: o.LogEvery, total: o.Steps, names: names, start: start, t0: time.Now(), acc: math.NaN()}
+}
+
+type nopProgress struct{}
+
+func (nopProgress) step(Record) {}
+func (nopProgress) eval(*Eval)  {}
+func (nopProgress) finish()     {}
+
+type barProgress struct {
+	bar *progressbar.ProgressBar
+	w   io.Writer
+	acc float64
+}
+
+func (p *barProgress) step(r Record) {
+	if r.Eval != nil {
+		p.acc = r.Eval.Accuracy
+	}
+	d := fmt.Sprintf("loss %.4g", r.Total)
+	if !math.IsNaN(p.acc) {
+		d += fmt.Sprintf(" acc %.3f", p.acc)
+	}
+	p.bar.Describe(d)
+	_ = p.bar.Set(r.Step)
+}
+
+func (p *barProgress) eval(e *Eval) { p.acc = e.Accuracy }
+
+func (p *barProgress) finish() { _ = p.bar.Exit(); fmt.Fprintln(p.w) }
+
+// logProgress writes one line every `every` steps, e.g.
+//
+//	step 200/1000  loss 0.01234 (mse 0.0121, fr_l2 0.00024)  acc 0.914  lr 0.001  35.2 steps/s  ETA 23s
+type logProgress struct {
+	w            io.Writer
+	every, total int
+	names        []string
+	start        int
+	t0           time.Time
+	acc          float64
+	last         Record
+}
+
+func (p *logProgress) step(r Record) {
+	if r.Eval != nil {
+		p.acc = r.Eval.Accuracy
+	}
+	p.last = r
+	if r.Step%p.every != 0 && r.Step != p.total {
+		return
+	}
+	p.line(r)
+}
+
+func (p *logProgress) line(r Record) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "step %d/%d  loss %.4g", r.Step, p.total, r.Total)
+	if len(r.Losses) > 1 {
+		var parts []string
+		for i, n := range p.names {
+			parts = append(parts, fmt.Sprintf("%s %.4g", n, r.Losses[i]))
+		}
+		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
+	}
+	if !math.IsNaN(p.acc) {
+		fmt.Fprintf(&b, "  acc %.3f", p.acc)
+	}
+	fmt.Fprintf(&b, "  lr %.3g", r.LR)
+	if el := time.Since(p.t0).Seconds(); el > 0 && r.Step > p.start {
+		rate := float64(r.Step-p.start) / el
+		eta := time.Duration(float64(p.total-r.Step) / rate * float64(time.Second)).Round(time.Second)
+		fmt.Fprintf(&b, "  %.1f steps/s  ETA %s", rate, eta)
+	}
+	fmt.Fprintln(p.w, b.String())
+}
+
+func (p *logProgress) eval(e *Eval) {
+	if !math.IsNaN(e.Accuracy) {
+		fmt.Fprintf(p.w, "evaluation at step %d: accuracy %.3f, mse %.4g (%d trials)\n", e.Step, e.Accuracy, e.MSE, e.Trials)
+	} else {
+		fmt.Fprintf(p.w, "evaluation at step %d: mse %.4g (%d trials)\n", e.Step, e.MSE, e.Trials)
+	}
+}
+
+func (p *logProgress) finish() {}

@@ -1,0 +1,975 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dale-rnn/dale/batch"
+	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/rnn"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Status says how a run ended.
+type Status int
+
+const (
+	// StepLimit: the run did all its steps.
+	StepLimit Status = iota
+	// Converged: an evaluation reached the target accuracy (or the last
+	// curriculum stage's threshold).
+	Converged
+	// Interrupted: the context was cancelled; the step in progress was
+	// finished and a checkpoint written.
+	Interrupted
+	// Failed: an error stopped the run (see the error returned with it).
+	Failed
+)
+
+func (s Status) String() string {
+	switch s {
+	case StepLimit:
+		return "step_limit"
+	case Converged:
+		return "converged"
+	case Interrupted:
+		return "interrupted"
+	case Failed:
+		return "failed"
+	}
+	return fmt.Sprintf("status(%d)", int(s))
+}
+
+// MarshalText writes the status name.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Eval is the result of one evaluation on the held-out trials.
+type Eval struct {
+	Step     int     `json:"step"`
+	Trials   int     `json:"trials"`
+	Accuracy float64 `json:"accuracy"` // NaN (null in JSON) without a Score function
+	MSE      float64 `json:"mse"`      // masked MSE of the outputs
+}
+
+// MarshalJSON writes NaN accuracy as null.
+func (e Eval) MarshalJSON() ([]byte, error) {
+	type plain struct {
+		Step     int      `json:"step"`
+		Trials   int      `json:"trials"`
+		Accuracy *float64 `json:"accuracy"`
+		MSE      float64  `json:"mse"`
+	}
+	p := plain{Step: e.Step, Trials: e.Trials, MSE: e.MSE}
+	if !math.IsNaN(e.Accuracy) {
+		p.Accuracy = &e.Accuracy
+	}
+	return json.Marshal(p)
+}
+
+// Record is what a Recorder sees after each step.
+type Record struct {
+	Step      int       // steps completed so far (1 after the first step)
+	Stage     int       // curriculum stage of this step
+	LossNames []string  // names of the loss terms
+	Losses    []float64 // unweighted value of each term
+	Total     float64   // Σ λ·term
+	GradNorm  float64   // global gradient norm before clipping
+	LR        float64   // learning rate used
+	Wall      time.Duration
+	Eval      *Eval // set at evaluation steps
+}
+
+// Timing splits the wall time of the steps run by one call. Step covers
+// everything a training step does (waiting for the batch, setting leaves,
+// the graph run, reading gradients, the update, history and progress);
+// Graph is the graph run alone, so Step − Graph is the loop's own overhead.
+// Evaluations and checkpoints are timed separately.
+type Timing struct {
+	Steps      int           `json:"steps"`
+	Step       time.Duration `json:"step_ns"`
+	Graph      time.Duration `json:"graph_ns"`
+	Eval       time.Duration `json:"eval_ns"`
+	Checkpoint time.Duration `json:"checkpoint_ns"`
+	Build      time.Duration `json:"build_ns"`
+}
+
+// Overhead is (Step − Graph) / Step.
+func (t Timing) Overhead() float64 {
+	if t.Step == 0 {
+		return 0
+	}
+	return float64(t.Step-t.Graph) / float64(t.Step)
+}
+
+// Result is what Run returns.
+type Result struct {
+	Status    Status    `json:"status"`
+	Step      int       `json:"step"`  // steps completed, counting those before a resume
+	Stage     int       `json:"stage"` // curriculum stage at the end
+	LossNames []string  `json:"loss_names"`
+	Losses    []float64 `json:"losses"` // last step's terms
+	Loss      float64   `json:"loss"`   // last step's total
+	Eval      *Eval     `json:"eval"`   // last evaluation
+	Best      *Eval     `json:"best"`   // best evaluation (the one saved as best.npz)
+	// Wall is the run's total wall time, counting time before a resume.
+	Wall           time.Duration `json:"wall_ns"`
+	StepsPerSecond float64       `json:"steps_per_second"` // of this call
+	Timing         Timing        `json:"timing"`
+	Error          string        `json:"error,omitempty"`
+}
+
+// NonFiniteError reports a loss term, gradient or updated parameter that is
+// NaN or infinite.
+type NonFiniteError struct {
+	Step  int    // the step (1-based) that produced it
+	Kind  string // "loss", "gradient" or "parameter"
+	Name  string // loss term or parameter name
+	Value float64
+	LR    float64
+}
+
+func (e *NonFiniteError) Error() string {
+	switch e.Kind {
+	case "loss":
+		return fmt.Sprintf("train: step %d: loss term %q is %v (learning rate %g): training diverged; the last good checkpoint is kept", e.Step, e.Name, e.Value, e.LR)
+	case "parameter":
+		return fmt.Sprintf("train: step %d: the update makes parameter %q %v (learning rate %g): training diverged; the last good checkpoint is kept", e.Step, e.Name, e.Value, e.LR)
+	}
+	return fmt.Sprintf("train: step %d: the gradient of parameter %q is %v (learning rate %g): training diverged; the last good checkpoint is kept", e.Step, e.Name, e.Value, e.LR)
+}
+
+// Names of the files in a run directory.
+const (
+	LastFile    = "last.npz"
+	BestFile    = "best.npz"
+	HistoryFile = "history.csv"
+	SummaryFile = "summary.json"
+)
+
+// Run trains m on batches from src (or on opts.Curriculum) until opts.Steps
+// steps are done, an evaluation reaches the target accuracy, ctx is
+// cancelled or an error occurs. The model's parameters are updated in
+// place. A Result is returned in every case where the run started (with
+// status Failed alongside a non-nil error).
+func Run(ctx context.Context, m *rnn.Model, src Source, opts Options) (*Result, error) {
+	t, err := newTrainer(m, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	return t.run(ctx, true)
+}
+
+// Resume continues the run saved in dir (its last.npz): it restores the
+// parameters, the optimiser state, the step counter, the curriculum stage
+// and the best evaluation, and trains on to opts.Steps. With the same
+// options and source, the steps it runs give the same losses and weights,
+// bit for bit, as an uninterrupted run. opts.Dir defaults to dir. The
+// checkpoint's seeds and optimiser type win over opts (a different
+// optimiser type, loss list or batch size is an error).
+func Resume(ctx context.Context, dir string, src Source, opts Options) (*rnn.Model, *Result, error) {
+	m, extra, err := rnn.Load(filepath.Join(dir, LastFile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("train: resume: %w", err)
+	}
+	if opts.Dir == "" {
+		opts.Dir = dir
+	}
+	st, err := readState(extra)
+	if err != nil {
+		return nil, nil, fmt.Errorf("train: resume from %s: %w", dir, err)
+	}
+	opts.Seed, opts.EvalSeed = st.Seed, st.EvalSeed
+	t, err := newTrainer(m, src, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := t.restore(st, extra); err != nil {
+		return nil, nil, fmt.Errorf("train: resume from %s: %w", dir, err)
+	}
+	res, err := t.run(ctx, false)
+	return m, res, err
+}
+
+// state is the trainer's part of a checkpoint (JSON in train_state_json).
+type state struct {
+	Version   int             `json:"version"`
+	Step      int             `json:"step"`
+	Stage     int             `json:"stage"`
+	Seed      uint64          `json:"seed"`
+	EvalSeed  uint64          `json:"eval_seed"`
+	BatchSize int             `json:"batch_size"`
+	Optimizer OptimizerConfig `json:"optimizer"`
+	LossNames []string        `json:"loss_names"`
+	Best      *Eval           `json:"best"`
+	WallNS    int64           `json:"wall_ns"`
+}
+
+const stateArray = "train_state_json"
+
+func readState(extra map[string]npz.Array) (*state, error) {
+	a, ok := extra[stateArray]
+	if !ok {
+		return nil, fmt.Errorf("the checkpoint has no trainer state (array %q): it was not written by train", stateArray)
+	}
+	b, ok := a.Data.([]uint8)
+	if !ok {
+		return nil, fmt.Errorf("array %q holds %T, want uint8 JSON", stateArray, a.Data)
+	}
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("array %q: %v", stateArray, err)
+	}
+	if st.Version != 1 {
+		return nil, fmt.Errorf("trainer state version %d is not supported (want 1)", st.Version)
+	}
+	if st.Best != nil && st.Best.MSE == 0 && st.Best.Trials == 0 {
+		st.Best = nil
+	}
+	return &st, nil
+}
+
+// trainGraph is one compiled training graph for a batch shape.
+type trainGraph struct {
+	g     *rnn.Graph
+	lg    *lossGraph
+	vm    G.VM
+	reach []bool
+}
+
+type evalGraph struct {
+	g  *rnn.Graph
+	vm G.VM
+}
+
+type shape struct{ b, t int }
+
+type trainer struct {
+	m      *rnn.Model
+	opts   Options
+	defs   []lossDef
+	names  []string
+	params []*rnn.Param
+	opt    optimizer
+	stages []Stage
+
+	step, stage int
+	best        *Eval
+	wallBefore  time.Duration
+
+	graphs     map[shape]*trainGraph
+	graphOrder []shape
+	evals      map[shape]*evalGraph
+	evalSet    []*batch.Batch // for the current stage
+
+	grads  [][]float64
+	deltas [][]float64
+
+	hist *history
+	prog progress
+}
+
+const (
+	streamBatch = 1
+	streamNoise = 2
+	streamEval  = 3
+	maxGraphs   = 4
+)
+
+func stepRNG(seed uint64, k int, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, uint64(k)<<8|stream))
+}
+
+func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
+	if m == nil {
+		return nil, errors.New("train: nil model")
+	}
+	o := opts.WithDefaults()
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	stages := o.Curriculum
+	if len(stages) == 0 {
+		if src == nil {
+			return nil, errors.New("train: no source: give Run a Source or set Options.Curriculum")
+		}
+		stages = []Stage{{Name: "", Source: src}}
+	}
+	dims := m.Dims()
+	defs, err := parseLosses(o.Losses, dims[2])
+	if err != nil {
+		return nil, err
+	}
+	t := &trainer{m: m, opts: o, defs: defs, stages: stages, params: m.Params(),
+		graphs: map[shape]*trainGraph{}, evals: map[shape]*evalGraph{}}
+	for _, d := range defs {
+		t.names = append(t.names, d.name)
+	}
+	var names []string
+	var sizes []int
+	for _, p := range t.params {
+		n := p.Value.Shape().TotalSize()
+		names = append(names, p.Name)
+		sizes = append(sizes, n)
+		t.grads = append(t.grads, make([]float64, n))
+		t.deltas = append(t.deltas, make([]float64, n))
+		if p.Plasticity != nil && len(p.Plasticity) != n {
+			return nil, fmt.Errorf("train: parameter %q has %d plasticity values for %d elements", p.Name, len(p.Plasticity), n)
+		}
+	}
+	t.opt = newOptimizer(o.Optimizer, names, sizes)
+	return t, nil
+}
+
+func (t *trainer) restore(st *state, extra map[string]npz.Array) error {
+	if st.Optimizer.Type != t.opts.Optimizer.Type {
+		return fmt.Errorf("optimizer.type = %q is not allowed: the checkpoint was trained with %q", t.opts.Optimizer.Type, st.Optimizer.Type)
+	}
+	if fmt.Sprint(st.LossNames) != fmt.Sprint(t.names) {
+		return fmt.Errorf("losses %v differ from the checkpoint's %v", t.names, st.LossNames)
+	}
+	if st.BatchSize != t.opts.BatchSize {
+		return fmt.Errorf("batch_size = %d differs from the checkpoint's %d", t.opts.BatchSize, st.BatchSize)
+	}
+	if st.Stage < 0 || st.Stage >= len(t.stages) {
+		return fmt.Errorf("the checkpoint is at curriculum stage %d but this run has %d stage(s)", st.Stage, len(t.stages))
+	}
+	if err := t.opt.restore(extra); err != nil {
+		return err
+	}
+	for _, p := range t.params {
+		a, ok := extra[plasticityPrefix+p.Name]
+		if !ok {
+			continue
+		}
+		v, ok := a.Data.([]float64)
+		if !ok || len(v) != p.Value.Shape().TotalSize() {
+			return fmt.Errorf("array %q has the wrong type or size", plasticityPrefix+p.Name)
+		}
+		p.Plasticity = append([]float64(nil), v...)
+	}
+	t.step, t.stage, t.best = st.Step, st.Stage, st.Best
+	t.wallBefore = time.Duration(st.WallNS)
+	return nil
+}
+
+const plasticityPrefix = "train_plasticity_"
+
+// extras returns the trainer state to store with the model.
+func (t *trainer) extras(wall time.Duration) ([]npz.Array, error) {
+	st := state{Version: 1, Step: t.step, Stage: t.stage, Seed: t.opts.Seed, EvalSeed: t.opts.EvalSeed,
+		BatchSize: t.opts.BatchSize, Optimizer: t.opts.Optimizer, LossNames: t.names, Best: t.best, WallNS: int64(wall)}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	out := []npz.Array{{Name: stateArray, Shape: []int{len(b)}, Data: b}}
+	out = append(out, t.opt.arrays()...)
+	for _, p := range t.params {
+		if p.Plasticity != nil {
+			out = append(out, npz.Array{Name: plasticityPrefix + p.Name, Shape: []int{len(p.Plasticity)}, Data: append([]float64(nil), p.Plasticity...)})
+		}
+	}
+	return out, nil
+}
+
+func (t *trainer) save(name string, wall time.Duration) error {
+	if t.opts.Dir == "" {
+		return nil
+	}
+	ex, err := t.extras(wall)
+	if err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	if err := t.m.Save(filepath.Join(t.opts.Dir, name), ex...); err != nil {
+		return fmt.Errorf("train: checkpoint %s: %w", name, err)
+	}
+	return nil
+}
+
+// graph returns the compiled training graph for batches of b trials and s
+// steps, building it on first use. Up to maxGraphs shapes are kept (batches
+// of another length need another unrolled graph; padding every batch to one
+// length would change the dynamics of the padded steps' neighbours, so
+// dale compiles one graph per length instead).
+func (t *trainer) graph(b, s int) (*trainGraph, error) {
+	k := shape{b, s}
+	if tg, ok := t.graphs[k]; ok {
+		return tg, nil
+	}
+	g, err := t.m.Build(b, s, rnn.Train)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	lg, err := buildLosses(g.G, lossNodes{Outputs: g.Outputs, Rates: g.Rates, WIn: g.WInEff, WRec: g.WRecEff, WOut: g.WOutEff}, t.defs, b, s)
+	if err != nil {
+		return nil, err
+	}
+	reach := reachable(g.G, lg.total, g.ParamNodes)
+	var wrt []*G.Node
+	for i, ok := range reach {
+		if ok {
+			wrt = append(wrt, g.ParamNodes[i])
+		}
+	}
+	if len(wrt) > 0 {
+		if _, err := G.Grad(lg.total, wrt...); err != nil {
+			return nil, fmt.Errorf("train: gradient graph: %w", err)
+		}
+	}
+	tg := &trainGraph{g: g, lg: lg, vm: G.NewTapeMachine(g.G, G.BindDualValues(wrt...)), reach: reach}
+	if len(t.graphOrder) >= maxGraphs {
+		old := t.graphOrder[0]
+		t.graphOrder = t.graphOrder[1:]
+		t.graphs[old].vm.Close()
+		delete(t.graphs, old)
+	}
+	t.graphs[k] = tg
+	t.graphOrder = append(t.graphOrder, k)
+	return tg, nil
+}
+
+func (t *trainer) close() {
+	for _, g := range t.graphs {
+		g.vm.Close()
+	}
+	for _, g := range t.evals {
+		g.vm.Close()
+	}
+}
+
+// fetch is a batch request to the prefetching goroutine.
+type fetch struct {
+	k     int
+	stage int
+	src   Source
+	reply chan fetched
+}
+
+type fetched struct {
+	k, stage int
+	b        *batch.Batch
+	err      error
+}
+
+func (t *trainer) sample(src Source, k int) (*batch.Batch, error) {
+	b, err := src.Sample(stepRNG(t.opts.Seed, k, streamBatch), t.opts.BatchSize)
+	if err != nil {
+		return nil, fmt.Errorf("train: step %d: batch: %w", k+1, err)
+	}
+	return b, t.checkBatch(b, t.opts.BatchSize, fmt.Sprintf("step %d", k+1))
+}
+
+func (t *trainer) checkBatch(b *batch.Batch, size int, where string) error {
+	if err := b.Validate(); err != nil {
+		return fmt.Errorf("train: %s: %w", where, err)
+	}
+	d := t.m.Dims()
+	if b.Size != size || b.In != d[0] || b.Out != d[2] {
+		return fmt.Errorf("train: %s: the source gave a batch of %d trials with %d inputs and %d outputs; want %d trials and the model's %d inputs and %d outputs",
+			where, b.Size, b.In, b.Out, size, d[0], d[2])
+	}
+	return nil
+}
+
+func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) {
+	defer t.close()
+	start := time.Now()
+	wall := func() time.Duration { return t.wallBefore + time.Since(start) }
+	res = &Result{LossNames: t.names, Best: t.best}
+	fail := func(e error) (*Result, error) {
+		res.Status, res.Error = Failed, e.Error()
+		res.Wall = wall()
+		t.finishFiles(res)
+		return res, e
+	}
+	if t.opts.Dir != "" {
+		if err := os.MkdirAll(t.opts.Dir, 0o755); err != nil {
+			return nil, fmt.Errorf("train: run directory: %w", err)
+		}
+		if t.hist, err = openHistory(filepath.Join(t.opts.Dir, HistoryFile), t.names, t.step, fresh); err != nil {
+			return nil, err
+		}
+	}
+	t.prog = newProgress(t.opts, t.names, t.step)
+	defer t.prog.finish()
+	if fresh {
+		if err := t.save(LastFile, 0); err != nil {
+			return fail(err)
+		}
+	}
+
+	// The prefetching goroutine: one request in flight at a time, so the
+	// Source is never called concurrently.
+	reqs := make(chan fetch)
+	defer close(reqs)
+	go func() {
+		for r := range reqs {
+			b, err := t.sample(r.src, r.k)
+			r.reply <- fetched{k: r.k, stage: r.stage, b: b, err: err}
+		}
+	}()
+	var pending chan fetched
+	request := func(k int) {
+		pending = make(chan fetched, 1)
+		reqs <- fetch{k: k, stage: t.stage, src: t.stages[t.stage].Source, reply: pending}
+	}
+	receive := func() fetched {
+		f := <-pending
+		pending = nil
+		return f
+	}
+	defer func() {
+		if pending != nil {
+			<-pending
+		}
+	}()
+
+	lastEval := -1
+	status := StepLimit
+	var rec Record
+	if t.step < t.opts.Steps && ctx.Err() == nil {
+		request(t.step)
+	}
+loop:
+	for t.step < t.opts.Steps {
+		if ctx.Err() != nil {
+			status = Interrupted
+			break
+		}
+		k := t.step
+		t0 := time.Now()
+		f := receive()
+		if f.err == nil && (f.k != k || f.stage != t.stage) { // stage changed after the request
+			f.b, f.err = t.sample(t.stages[t.stage].Source, k)
+		}
+		if f.err != nil {
+			return fail(f.err)
+		}
+		if k+1 < t.opts.Steps {
+			request(k + 1)
+		}
+		var graphTime time.Duration
+		rec, graphTime, err = t.trainStep(k, f.b, &res.Timing)
+		if err != nil {
+			return fail(err)
+		}
+		t.step = k + 1
+		rec.Wall = wall()
+		rec.Step, rec.Stage = t.step, t.stage
+		if t.opts.EvalEvery > 0 && t.step%t.opts.EvalEvery == 0 {
+			stepTime := time.Since(t0)
+			res.Timing.Step += stepTime
+			res.Timing.Graph += graphTime
+			res.Timing.Steps++
+			te := time.Now()
+			ev, err := t.evaluate()
+			if err != nil {
+				return fail(err)
+			}
+			lastEval = t.step
+			rec.Eval = ev
+			res.Eval = ev
+			if err := t.considerBest(ev, wall()); err != nil {
+				return fail(err)
+			}
+			res.Timing.Eval += time.Since(te)
+			if thr := t.threshold(); thr > 0 && !math.IsNaN(ev.Accuracy) && ev.Accuracy >= thr {
+				if t.stage+1 < len(t.stages) {
+					t.stage++
+					t.evalSet = nil
+					if pending != nil { // the prefetched batch is for the old stage
+						receive()
+						if t.step < t.opts.Steps {
+							request(t.step)
+						}
+					}
+				} else {
+					status = Converged
+				}
+			}
+			t0 = time.Now()
+		}
+		if err := t.record(rec); err != nil {
+			return fail(err)
+		}
+		if rec.Eval == nil {
+			res.Timing.Step += time.Since(t0)
+			res.Timing.Graph += graphTime
+			res.Timing.Steps++
+		} else {
+			res.Timing.Step += time.Since(t0)
+		}
+		if status == Converged {
+			break loop
+		}
+		if t.opts.CheckpointEvery > 0 && t.step%t.opts.CheckpointEvery == 0 && t.step < t.opts.Steps {
+			tc := time.Now()
+			if err := t.saveLast(wall()); err != nil {
+				return fail(err)
+			}
+			res.Timing.Checkpoint += time.Since(tc)
+		}
+	}
+	if ctx.Err() != nil && status == StepLimit && t.step < t.opts.Steps {
+		status = Interrupted
+	}
+	// Final evaluation (not on interruption); it never changes the stage,
+	// so that a run stopped here and resumed matches an uninterrupted one.
+	if status != Interrupted && t.opts.EvalEvery > 0 && lastEval != t.step && t.step > 0 {
+		ev, err := t.evaluate()
+		if err != nil {
+			return fail(err)
+		}
+		res.Eval = ev
+		if err := t.considerBest(ev, wall()); err != nil {
+			return fail(err)
+		}
+		t.prog.eval(ev)
+		if t.hist != nil {
+			t.hist.eval(ev)
+		}
+	}
+	if err := t.saveLast(wall()); err != nil {
+		return fail(err)
+	}
+	res.Status, res.Step, res.Stage = status, t.step, t.stage
+	res.Losses, res.Loss, res.Best = rec.Losses, rec.Total, t.best
+	res.Wall = wall()
+	if el := time.Since(start).Seconds(); el > 0 {
+		res.StepsPerSecond = float64(res.Timing.Steps) / el
+	}
+	if err := t.finishFiles(res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func (t *trainer) threshold() float64 {
+	thr := t.stages[t.stage].Threshold
+	if t.stage == len(t.stages)-1 && thr == 0 {
+		thr = t.opts.TargetAccuracy
+	}
+	return thr
+}
+
+func (t *trainer) saveLast(wall time.Duration) error {
+	if t.hist != nil {
+		if err := t.hist.flush(); err != nil {
+			return err
+		}
+	}
+	return t.save(LastFile, wall)
+}
+
+func (t *trainer) record(rec Record) error {
+	if t.hist != nil {
+		if err := t.hist.add(rec); err != nil {
+			return err
+		}
+	}
+	t.prog.step(rec)
+	if t.opts.Recorder != nil {
+		if err := t.opts.Recorder.Record(rec); err != nil {
+			return fmt.Errorf("train: step %d: recorder: %w", rec.Step, err)
+		}
+	}
+	return nil
+}
+
+// considerBest saves best.npz when ev beats the best evaluation so far:
+// higher accuracy, or (equal or no accuracy) lower MSE.
+func (t *trainer) considerBest(ev *Eval, wall time.Duration) error {
+	b := t.best
+	better := b == nil
+	if !better {
+		switch {
+		case !math.IsNaN(ev.Accuracy) && !math.IsNaN(b.Accuracy) && ev.Accuracy != b.Accuracy:
+			better = ev.Accuracy > b.Accuracy
+		default:
+			better = ev.MSE < b.MSE
+		}
+	}
+	if !better {
+		return nil
+	}
+	e := *ev
+	t.best = &e
+	return t.save(BestFile, wall)
+}
+
+func (t *trainer) finishFiles(res *Result) error {
+	if t.opts.Dir == "" {
+		return nil
+	}
+	var first error
+	if t.hist != nil {
+		first = t.hist.close()
+	}
+	err := npz.WriteFileAtomic(filepath.Join(t.opts.Dir, SummaryFile), func(w io.Writer) error {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(summary(res))
+	})
+	if first == nil {
+		first = err
+	}
+	return first
+}
+
+// trainStep runs one training step on batch bt and updates the parameters.
+func (t *trainer) trainStep(k int, bt *batch.Batch, tm *Timing) (Record, time.Duration, error) {
+	rec := Record{LossNames: t.names}
+	tb := time.Now()
+	tg, err := t.graph(bt.Size, bt.Steps)
+	if err != nil {
+		return rec, 0, err
+	}
+	tm.Build += time.Since(tb)
+	if err := tg.g.SetInputs(bt.Inputs, stepRNG(t.opts.Seed, k, streamNoise)); err != nil {
+		return rec, 0, fmt.Errorf("train: step %d: %w", k+1, err)
+	}
+	for _, f := range tg.lg.fills {
+		f(bt)
+	}
+	lr := t.opts.Schedule.rate(t.opts.Optimizer.LR, k, t.opts.Steps)
+	rec.LR = lr
+	tr := time.Now()
+	err = tg.vm.RunAll()
+	graphTime := time.Since(tr)
+	tg.vm.Reset()
+	if err != nil {
+		return rec, graphTime, fmt.Errorf("train: step %d: graph: %w", k+1, err)
+	}
+	rec.Losses = make([]float64, len(t.names))
+	for i, n := range tg.lg.terms {
+		v, err := scalarOf(n)
+		if err != nil {
+			return rec, graphTime, fmt.Errorf("train: step %d: loss %q: %w", k+1, t.names[i], err)
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "loss", Name: t.names[i], Value: v, LR: lr}
+		}
+		rec.Losses[i] = v
+		rec.Total += t.defs[i].lambda * v
+	}
+	// Gradients: copy out (float64), zero the dual values (the machine adds
+	// into them), check finiteness, global norm.
+	var sq float64
+	for i, p := range t.params {
+		g := t.grads[i]
+		if !tg.reach[i] {
+			clear(g)
+			continue
+		}
+		dv, err := tg.g.ParamNodes[i].Grad()
+		if err != nil {
+			return rec, graphTime, fmt.Errorf("train: step %d: gradient of %q: %w", k+1, p.Name, err)
+		}
+		gt, ok := dv.(*tensor.Dense)
+		if !ok {
+			return rec, graphTime, fmt.Errorf("train: step %d: gradient of %q is a %T", k+1, p.Name, dv)
+		}
+		switch d := gt.Data().(type) {
+		case []float32:
+			for j, x := range d {
+				g[j] = float64(x)
+			}
+			clear(d)
+		case []float64:
+			copy(g, d)
+			clear(d)
+		default:
+			return rec, graphTime, fmt.Errorf("train: step %d: gradient of %q holds %T", k+1, p.Name, d)
+		}
+		for _, x := range g {
+			sq += x * x
+		}
+		if math.IsNaN(sq) || math.IsInf(sq, 0) {
+			for _, x := range g {
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "gradient", Name: p.Name, Value: x, LR: lr}
+				}
+			}
+			return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "gradient", Name: p.Name, Value: math.Inf(1), LR: lr}
+		}
+	}
+	norm := math.Sqrt(sq)
+	rec.GradNorm = norm
+	if c := t.opts.ClipNorm; c > 0 && norm > c {
+		s := c / (norm + 1e-6)
+		for _, g := range t.grads {
+			for j := range g {
+				g[j] *= s
+			}
+		}
+	}
+	// Updates: Δ from the optimiser, scaled by plasticity, checked, applied.
+	t.opt.begin()
+	for i, p := range t.params {
+		t.opt.update(i, t.grads[i], lr, t.deltas[i])
+		d, pl := t.deltas[i], p.Plasticity
+		if pl != nil {
+			for j := range d {
+				d[j] *= pl[j]
+			}
+		}
+		switch w := p.Value.Data().(type) {
+		case []float32:
+			for j, x := range d {
+				if pl != nil && pl[j] == 0 {
+					continue
+				}
+				nv := float32(float64(w[j]) + x)
+				if math.IsNaN(float64(nv)) || math.IsInf(float64(nv), 0) {
+					return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "parameter", Name: p.Name, Value: float64(nv), LR: lr}
+				}
+			}
+			for j, x := range d {
+				if pl == nil || pl[j] != 0 {
+					w[j] = float32(float64(w[j]) + x)
+				}
+			}
+		case []float64:
+			for j, x := range d {
+				if pl != nil && pl[j] == 0 {
+					continue
+				}
+				if nv := w[j] + x; math.IsNaN(nv) || math.IsInf(nv, 0) {
+					return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "parameter", Name: p.Name, Value: nv, LR: lr}
+				}
+			}
+			for j, x := range d {
+				if pl == nil || pl[j] != 0 {
+					w[j] += x
+				}
+			}
+		}
+	}
+	return rec, graphTime, nil
+}
+
+func scalarOf(n *G.Node) (float64, error) {
+	v := n.Value()
+	if v == nil {
+		return 0, errors.New("no value")
+	}
+	switch d := v.Data().(type) {
+	case float32:
+		return float64(d), nil
+	case float64:
+		return d, nil
+	case []float32:
+		if len(d) == 1 {
+			return float64(d[0]), nil
+		}
+	case []float64:
+		if len(d) == 1 {
+			return d[0], nil
+		}
+	}
+	return 0, fmt.Errorf("value %v is not a scalar", v)
+}
+
+// evaluate runs the model in Eval mode on the held-out trials of the
+// current stage and scores them.
+func (t *trainer) evaluate() (*Eval, error) {
+	src := t.stages[t.stage].Source
+	if t.evalSet == nil {
+		for j, left := 0, t.opts.EvalTrials; left > 0; j++ {
+			size := min(left, t.opts.BatchSize)
+			b, err := src.Sample(stepRNG(t.opts.EvalSeed, j, streamEval), size)
+			if err != nil {
+				return nil, fmt.Errorf("train: evaluation batch %d: %w", j, err)
+			}
+			if err := t.checkBatch(b, size, fmt.Sprintf("evaluation batch %d", j)); err != nil {
+				return nil, err
+			}
+			t.evalSet = append(t.evalSet, b)
+			left -= size
+		}
+	}
+	ev := &Eval{Step: t.step, Accuracy: math.NaN()}
+	var correct, se, sw float64
+	for j, b := range t.evalSet {
+		out, err := t.forward(b)
+		if err != nil {
+			return nil, fmt.Errorf("train: evaluation batch %d: %w", j, err)
+		}
+		for i, y := range out {
+			d := float64(y) - float64(b.Targets[i])
+			se += float64(b.Mask[i]) * d * d
+			sw += float64(b.Mask[i])
+		}
+		if t.opts.Score != nil {
+			acc, err := t.opts.Score(b, out)
+			if err != nil {
+				return nil, fmt.Errorf("train: evaluation batch %d: score: %w", j, err)
+			}
+			correct += acc * float64(b.Size)
+		}
+		ev.Trials += b.Size
+	}
+	if sw > 0 {
+		ev.MSE = se / sw
+	}
+	if t.opts.Score != nil && ev.Trials > 0 {
+		ev.Accuracy = correct / float64(ev.Trials)
+	}
+	return ev, nil
+}
+
+// forward runs a cached Eval-mode graph on b and returns the outputs.
+func (t *trainer) forward(b *batch.Batch) ([]float32, error) {
+	k := shape{b.Size, b.Steps}
+	eg, ok := t.evals[k]
+	if !ok {
+		g, err := t.m.Build(b.Size, b.Steps, rnn.Eval)
+		if err != nil {
+			return nil, err
+		}
+		eg = &evalGraph{g: g, vm: G.NewTapeMachine(g.G)}
+		if len(t.evals) >= maxGraphs {
+			for s, old := range t.evals {
+				old.vm.Close()
+				delete(t.evals, s)
+				break
+			}
+		}
+		t.evals[k] = eg
+	}
+	if err := eg.g.SetInputs(b.Inputs, nil); err != nil {
+		return nil, err
+	}
+	err := eg.vm.RunAll()
+	eg.vm.Reset()
+	if err != nil {
+		return nil, err
+	}
+	v, ok := eg.g.Outputs.Value().(*tensor.Dense)
+	if !ok {
+		return nil, fmt.Errorf("outputs hold %T", eg.g.Outputs.Value())
+	}
+	if v.IsMaterializable() {
+		v = v.Materialize().(*tensor.Dense)
+	}
+	switch d := v.Data().(type) {
+	case []float32:
+		return append([]float32(nil), d...), nil
+	case []float64:
+		o := make([]float32, len(d))
+		for i, x := range d {
+			o[i] = float32(x)
+		}
+		return o, nil
+	}
+	return nil, fmt.Errorf("outputs hold %T data", v.Data())
+}
