@@ -198,7 +198,7 @@ func splitObject(data []byte) (map[string]json.RawMessage, []string, error) {
 		return nil, nil, errors.New("mask: the config is empty: it must be a JSON object such as {\"type\": \"multi_area_ei\"}")
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("mask: the config is not valid JSON: %v", err)
+		return nil, nil, jsonError(err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, nil, errors.New("mask: the config must be a JSON object such as {\"type\": \"multi_area_ei\"}")
@@ -208,12 +208,12 @@ func splitObject(data []byte) (map[string]json.RawMessage, []string, error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, nil, fmt.Errorf("mask: the config is not valid JSON: %v", err)
+			return nil, nil, jsonError(err)
 		}
 		key := tok.(string) // object keys are always strings
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, fmt.Errorf("mask: the config is not valid JSON (at key %q): %v", key, err)
+			return nil, nil, fmt.Errorf("%v (at key %q)", jsonError(err), key)
 		}
 		if _, dup := fields[key]; dup {
 			return nil, nil, fmt.Errorf("mask: key %q appears twice in the config", key)
@@ -222,12 +222,20 @@ func splitObject(data []byte) (map[string]json.RawMessage, []string, error) {
 		order = append(order, key)
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, nil, fmt.Errorf("mask: the config is not valid JSON: %v", err)
+		return nil, nil, jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, nil, errors.New("mask: the config has data after its closing brace; it must be exactly one JSON object")
 	}
 	return fields, order, nil
+}
+
+// jsonError describes a JSON syntax error.
+func jsonError(err error) error {
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("mask: the config is not valid JSON: it ends before its closing brace")
+	}
+	return fmt.Errorf("mask: the config is not valid JSON: %v", err)
 }
 
 // compact returns the raw JSON on one line, shortened.

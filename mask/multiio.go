@@ -125,7 +125,7 @@ func checkTable(field string, table [][]float64, groups, n int, groupsName strin
 		return out, nil
 	}
 	if len(table) != groups {
-		return nil, invalid(field, table, "must have one row per group of %s (%d rows × hidden_size %d), not %d rows", groupsName, groups, n, len(table))
+		return nil, invalid(field, table, "must have one row per group of %s: %d rows of hidden_size = %d entries (it has %d rows)", groupsName, groups, n, len(table))
 	}
 	for g, row := range table {
 		if len(row) != n {

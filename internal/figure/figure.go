@@ -72,7 +72,8 @@ func (f *Figure) WritePNG(w io.Writer, width, height int) (err error) {
 	}()
 	px := func(n int) vg.Length { return vg.Length(n) * vg.Inch / DPI }
 	cv := vgimg.NewWith(vgimg.UseWH(px(width), px(height)), vgimg.UseDPI(DPI))
-	dc := draw.New(cv)
+	pad := vg.Points(6)
+	dc := draw.Crop(draw.New(cv), pad, -pad, pad, -pad)
 	legendW := vg.Length(0)
 	var l plot.Legend
 	if len(f.Legend) > 0 {

@@ -132,20 +132,44 @@ func HeatMap(g Grid, o HeatMapOptions) (*Figure, error) {
 	return f, nil
 }
 
-// intTicks labels integer positions only (matrix indices).
+// intTicks labels matrix indices: integers at a step of 1, 2 or 5 × 10^k
+// chosen for at most about 8 labels, with unlabelled minor ticks between.
 type intTicks struct{}
 
 func (intTicks) Ticks(lo, hi float64) []plot.Tick {
-	var out []plot.Tick
-	for _, t := range (plot.DefaultTicks{}).Ticks(lo, hi) {
-		if t.Value != math.Trunc(t.Value) {
-			continue
-		}
-		out = append(out, t)
+	first, last := math.Ceil(lo), math.Floor(hi)
+	if !(first <= last) || math.IsInf(first, 0) || math.IsInf(last, 0) {
+		return nil
 	}
-	if len(out) == 0 {
-		v := math.Ceil(lo)
+	span := last - first
+	step := 1.0
+	for span/step > 8 {
+		switch m := step / math.Pow(10, math.Floor(math.Log10(step))); {
+		case m < 2:
+			step *= 2
+		case m < 5:
+			step = step / 2 * 5
+		default:
+			step *= 2
+		}
+	}
+	minor := step / 5
+	if step < 5 || minor != math.Trunc(minor) {
+		minor = 0
+	}
+	var out []plot.Tick
+	for v := math.Ceil(first/step) * step; v <= last; v += step {
+		if v == 0 {
+			v = 0 // not −0
+		}
 		out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', 0, 64)})
+	}
+	if minor > 0 {
+		for v := math.Ceil(first/minor) * minor; v <= last; v += minor {
+			if math.Mod(v, step) != 0 {
+				out = append(out, plot.Tick{Value: v})
+			}
+		}
 	}
 	return out
 }
