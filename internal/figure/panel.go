@@ -281,3 +281,15 @@ func (panelTicks) Ticks(lo, hi float64) []plot.Tick {
 	}
 	return ticks
 }
+
+// panelPad sets ax's range to [lo, hi] widened by frac of its span on each
+// side (by ±0.5, or ±10% of |lo|, when lo == hi).
+func panelPad(ax *plot.Axis, lo, hi, frac float64) {
+	if lo == hi {
+		d := math.Max(math.Abs(lo)*0.1, 0.5)
+		ax.Min, ax.Max = lo-d, hi+d
+		return
+	}
+	d := (hi - lo) * frac
+	ax.Min, ax.Max = lo-d, hi+d
+}
