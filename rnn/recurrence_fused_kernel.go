@@ -78,10 +78,9 @@ type fusedState[T fusedFloat] struct {
 	h0r    []T // [N] scratch: f(h0)
 	h0d    []T // [N] scratch: f'(h0)
 
-	delta []T       // [B,T,N]: dL/dv_s (backward)
-	tmp   []T       // [B,N]: (α⊙δ_{s+1}) Wᵀ (backward)
-	p     []T       // [N,N]: Σ_s r_{s}ᵀ δ_s (backward)
-	dacc  []float64 // [N]: dL/dα accumulator
+	tmp  []T       // [B,N]: (α⊙δ_{s+1}) Wᵀ (backward)
+	wt   []T       // [N,N]: diag(α) Wᵀ, so the per-step backward product reads δ directly
+	dacc []float64 // [N]: dL/dα accumulator
 }
 
 func (st *fusedState[T]) ensureForward() {
@@ -95,10 +94,9 @@ func (st *fusedState[T]) ensureForward() {
 }
 
 func (st *fusedState[T]) ensureBackward() {
-	if st.delta == nil {
-		st.delta = make([]T, st.B*st.T*st.N)
+	if st.tmp == nil {
 		st.tmp = make([]T, st.B*st.N)
-		st.p = make([]T, st.N*st.N)
+		st.wt = make([]T, st.N*st.N)
 		st.dacc = make([]float64, st.N)
 	}
 }
@@ -156,6 +154,16 @@ func (st *fusedState[T]) forward(out, I, W, alpha, h0, xi, eta []T) {
 
 // backward computes, from the forward's saved state, V, the inputs and gV = dL/dV, the
 // gradients dI [B,T,N], dW [N,N], dalpha [N] and dh0 [N] (all overwritten).
+//
+// With δ_s = dL/dv_s (total) and a_s = α⊙δ_s, going back from s = T−1:
+//
+//	δ_s  = gV_s + (1−α)⊙δ_{s+1} + f'(v_s)⊙(a_{s+1} Wᵀ)
+//	dI_s = a_s,  dW = Σ_s r_{s−1}ᵀ a_s,  dα = Σ δ_s⊙(r_{s−1}W + I_s − v_{s−1}),
+//	dh0  = Σ_b (1−α)⊙δ_1 + f'(h0)⊙(a_1 Wᵀ)
+//
+// (steps numbered from 1 here as in the dynamics). δ is kept in dI's memory until the end, the
+// per-step product uses diag(α)Wᵀ so it reads δ directly, and the weight gradient is one product
+// over all B·T rows.
 func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []T) {
 	st.ensureBackward()
 	B, S, N := st.B, st.T, st.N
@@ -165,12 +173,21 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 		acc[n] = 0
 	}
 	al := alpha[:N]
+	// wt[n][m] = α_n W[m][n], so that δ_s·wt = (α⊙δ_s) Wᵀ
+	fusedTranspose(st.wt, W, N, N)
+	for n := 0; n < N; n++ {
+		row := st.wt[n*N : n*N+N]
+		a := al[n]
+		for m := range row {
+			row[m] *= a
+		}
+	}
+	delta := dI
 	for s := S - 1; s >= 0; s-- {
 		for b := 0; b < B; b++ {
 			o := b*ld + s*N
 			g := gV[o : o+N]
-			d := st.delta[o : o+N]
-			a := dI[o : o+N]
+			d := delta[o : o+N]
 			in := I[o : o+N]
 			var prev []T
 			if s == 0 {
@@ -178,27 +195,28 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 			} else {
 				prev = V[o-N : o]
 			}
+			prev = prev[:len(d)]
+			in = in[:len(d)]
+			g = g[:len(d)]
 			if s == S-1 {
 				for n := range d {
 					dn := g[n]
 					d[n] = dn
-					a[n] = al[n] * dn
 					acc[n] += float64(dn * (in[n] - prev[n]))
 				}
 			} else {
-				dNext := st.delta[o+N : o+2*N]
+				dNext := delta[o+N : o+2*N]
 				fNext := st.fprime[o+N : o+2*N]
 				tm := st.tmp[b*N : b*N+N]
 				for n := range d {
 					dn := g[n] + (1-al[n])*dNext[n] + fNext[n]*tm[n]
 					d[n] = dn
-					a[n] = al[n] * dn
 					acc[n] += float64(dn * (in[n] - prev[n]))
 				}
 			}
 		}
 		// tmp = (α⊙δ_s) Wᵀ: what step s sends back to the rates of step s−1
-		fusedGemm(gblas.NoTrans, gblas.Trans, B, N, N, 1, dI[s*N:], ld, W, N, 0, st.tmp, N)
+		fusedGemm(gblas.NoTrans, gblas.NoTrans, B, N, N, 1, delta[s*N:], ld, st.wt, N, 0, st.tmp, N)
 	}
 	// dh0: v_0 = h0 and r_0 = f(h0) feed step 0 in every batch row.
 	dh := dh0[:N]
@@ -206,26 +224,50 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 		dh[n] = 0
 	}
 	for b := 0; b < B; b++ {
-		d := st.delta[b*ld : b*ld+N]
+		d := delta[b*ld : b*ld+N]
 		f := st.fprime[b*ld : b*ld+N]
 		tm := st.tmp[b*N : b*N+N]
 		for n := range dh {
 			dh[n] += (1-al[n])*d[n] + f[n]*tm[n]
 		}
 	}
-	// P = Σ_s r_sᵀ δ_s as one product over all B·T rows; dW = P·diag(α),
-	// dα += Σ_m W[m,n] P[m,n] (the r W part of x − v_prev).
-	fusedGemm(gblas.Trans, gblas.NoTrans, N, N, B*S, 1, st.rprev, N, st.delta, N, 0, st.p, N)
+	// P = Σ_s r_sᵀ δ_s as one product over all B·T rows, into dW; then
+	// dα += Σ_m W[m,n] P[m,n] (the r W part of x − v_prev) and dW = P·diag(α).
+	fusedGemm(gblas.Trans, gblas.NoTrans, N, N, B*S, 1, st.rprev, N, delta, N, 0, dW, N)
 	for m := 0; m < N; m++ {
-		pr := st.p[m*N : m*N+N]
-		wr := W[m*N : m*N+N]
 		dw := dW[m*N : m*N+N]
-		for n := range pr {
-			dw[n] = pr[n] * al[n]
-			acc[n] += float64(wr[n] * pr[n])
+		wr := W[m*N : m*N+N]
+		for n := range dw {
+			acc[n] += float64(wr[n] * dw[n])
+			dw[n] *= al[n]
 		}
 	}
 	for n := range acc {
 		dalpha[n] = T(acc[n])
+	}
+	// dI = α⊙δ
+	for i := 0; i < len(dI); i += N {
+		row := dI[i : i+N]
+		for n := range row {
+			row[n] *= al[n]
+		}
+	}
+}
+
+// fusedTranspose writes the cols×rows transpose of the rows×cols row-major src into dst, in
+// cache-sized tiles.
+func fusedTranspose[T fusedFloat](dst, src []T, rows, cols int) {
+	const tile = 32
+	for i0 := 0; i0 < rows; i0 += tile {
+		i1 := min(i0+tile, rows)
+		for j0 := 0; j0 < cols; j0 += tile {
+			j1 := min(j0+tile, cols)
+			for i := i0; i < i1; i++ {
+				row := src[i*cols+j0 : i*cols+j1]
+				for j, x := range row {
+					dst[(j0+j)*rows+i] = x
+				}
+			}
+		}
 	}
 }
