@@ -74,6 +74,13 @@ func LinesWith(path string, lp LinesPlot) error {
 	p.Add(plotter.NewGrid())
 	if lp.YMin < lp.YMax {
 		p.Y.Min, p.Y.Max = lp.YMin, lp.YMax
+	} else if !lp.LogY {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, s := range lp.Series {
+			a, b := linesRange(s.Y)
+			lo, hi = math.Min(lo, a), math.Max(hi, b)
+		}
+		panelPad(&p.Y, lo, hi, 0.03)
 	}
 	return savePNG(path, w, h, func(c draw.Canvas) error {
 		panelDraw(panelFrame(c), p, &leg)

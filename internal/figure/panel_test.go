@@ -1,11 +1,15 @@
 package figure
 
 import (
+	"errors"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // panelTestPNG decodes the PNG at path and checks its size and that it is
@@ -96,5 +100,30 @@ func TestPanelTicks(t *testing.T) {
 		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
 			t.Errorf("ticks on [%v, %v] = %q, want %q", tc.lo, tc.hi, got, tc.want)
 		}
+	}
+}
+
+func TestSavePNGFailures(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.png")
+	if err := savePNG(path, 100, 100, func(draw.Canvas) error { panic("boom") }); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("a panicking render gave err = %v", err)
+	}
+	if err := savePNG(path, 100, 100, func(draw.Canvas) error { return errors.New("no data") }); err == nil || !strings.Contains(err.Error(), "no data") {
+		t.Errorf("a failing render gave err = %v", err)
+	}
+	if err := savePNG("", 100, 100, func(draw.Canvas) error { return nil }); err == nil {
+		t.Error("an empty path was accepted")
+	}
+	panelTestNothing(t, dir)
+	// A failed call leaves an existing file as it was.
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Lines(path, "t", "x", "y", []Series{{X: []float64{1}, Y: []float64{math.NaN()}}}); err == nil {
+		t.Fatal("NaN accepted")
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("a failed call changed the existing file to %d bytes", len(b))
 	}
 }
