@@ -239,7 +239,7 @@ const ffDesc = "3-bit flip-flop (Sussillo & Barak 2013): each output holds the s
 //
 // Inputs: pulses (Bits units). On each unit, a pulse of ±1 lasting Pulse ms
 // starts at each step with probability rate·dt/1000 (not while a pulse is
-// on); its sign is ±1, equally likely. Outputs: memory (Bits units), whose
+// on, nor in the step right after one, so pulses stay apart); its sign is ±1, equally likely. Outputs: memory (Bits units), whose
 // target is the sign of the last pulse on the same unit from that pulse's
 // onset on. Before a unit's first pulse its target is 0 and its mask is 0.
 // One period, "trial". Scored by "bit_error". Conditions: pulses (count).
@@ -312,7 +312,7 @@ func (t *ffTask) plan(rng *rand.Rand) plan {
 					sign = -1
 				}
 				aux = append(aux, u, s, sign)
-				s += t.width
+				s += t.width + 1 // a silent step keeps pulses apart
 				continue
 			}
 			s++

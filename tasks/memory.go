@@ -470,6 +470,7 @@ func (p *AntiParams) build() (Task, error) {
 		out:   []Channel{{"fixation", 1}, {"ring", p.Ring}},
 		noisy: ringUnits(p.Ring), fixOut: 0, response: "decision", gen: t,
 		sc: scorer{kind: choiceScore, choiceOut: ringUnits(p.Ring), chance: float64(within) / float64(p.Ring),
+			summaries: []summary{{key: "target"}},
 			correct: func(tr batch.Trial, chosen int) bool {
 				return circDist(ringAngle(chosen, p.Ring), ringAngle(tr.Choice, p.Ring)) <= p.Tolerance+1e-9
 			}},

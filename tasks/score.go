@@ -131,10 +131,12 @@ func (k *core) Score(b *batch.Batch, outputs []float32) (Score, error) {
 		for i := range b.Size {
 			e := k.sc.trialErr(b, i, outputs)
 			s.PerTrial[i] = TrialScore{Chosen: -1, Error: e}
-			s.Error += e / float64(b.Size)
+			s.Error += e
 		}
+		s.Error /= float64(b.Size)
 	default:
 		s.Kind = "choice"
+		correct, broken := 0, 0
 		for i := range b.Size {
 			ts, err := k.judge(b, i, outputs)
 			if err != nil {
@@ -142,12 +144,14 @@ func (k *core) Score(b *batch.Batch, outputs []float32) (Score, error) {
 			}
 			s.PerTrial[i] = ts
 			if ts.Correct {
-				s.Accuracy += 1 / float64(b.Size)
+				correct++
 			}
 			if ts.FixationBroken {
-				s.FixationBreaks += 1 / float64(b.Size)
+				broken++
 			}
 		}
+		s.Accuracy = float64(correct) / float64(b.Size)
+		s.FixationBreaks = float64(broken) / float64(b.Size)
 	}
 	s.ByCondition = k.byCondition(b, s.PerTrial)
 	return s, nil

@@ -236,9 +236,15 @@ func explain(err error, raw []byte, defaults any) error {
 }
 
 func jsonKind(goType string) string {
+	if strings.HasPrefix(goType, "[") {
+		inner := goType[strings.Index(goType, "]")+1:]
+		k := jsonKind(inner)
+		if i := strings.Index(k, " "); i >= 0 {
+			k = k[i+1:]
+		}
+		return "an array of " + map[string]string{"number": "numbers", "string": "strings", "or false": "booleans", "object": "objects"}[k]
+	}
 	switch {
-	case strings.HasPrefix(goType, "[]"):
-		return "an array of " + jsonKind(goType[2:])
 	case strings.HasPrefix(goType, "float"), strings.HasPrefix(goType, "int"):
 		return "a number"
 	case goType == "string" || strings.HasSuffix(goType, "Kind"):
