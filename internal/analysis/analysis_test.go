@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"fmt"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
@@ -310,4 +311,35 @@ func corr(a, b []float64) float64 {
 		sbb += (b[i] - mb) * (b[i] - mb)
 	}
 	return sab / math.Sqrt(saa*sbb)
+}
+
+func TestSplitBySender(t *testing.T) {
+	w := []float64{
+		0.1, 0, 0.3, // exc row
+		-0.2, -0.4, 0, // inh row
+		0, 0.5, 0, // exc row
+	}
+	exc, inh, err := SplitBySender(w, 3, 3, []bool{true, false, true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(exc) != "[0.1 0.3 0.5]" || fmt.Sprint(inh) != "[-0.2 -0.4]" {
+		t.Errorf("exc %v inh %v", exc, inh)
+	}
+	for _, tc := range []struct {
+		name string
+		w    []float64
+		r, c int
+		e    []bool
+		want string
+	}{
+		{"shape", nil, 0, 3, nil, "shape 0×3"},
+		{"length", w[:8], 3, 3, []bool{true, true, true}, "8 values"},
+		{"types", w, 3, 3, []bool{true}, "1 neuron types"},
+		{"nan", []float64{math.NaN()}, 1, 1, []bool{true}, "NaN"},
+	} {
+		if _, _, err := SplitBySender(tc.w, tc.r, tc.c, tc.e); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
 }
