@@ -1,0 +1,527 @@
+package benchmarks
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/dale-rnn/dale/internal/blas"
+	"github.com/dale-rnn/dale/mask"
+	"github.com/dale-rnn/dale/rnn"
+)
+
+// Case is one measured configuration: the model of config R (relu, dt 10,
+// tau 100, no noise, float32, MultiAreaEI mask dims [In, N, Out], 2 areas,
+// connectivities [0.1, 0.1], exc_pct 0.8, inter_area [true, false, true,
+// false]) at a given size, engine, masking and BLAS.
+type Case struct {
+	Name   string `json:"name"`
+	In     int    `json:"in"`
+	N      int    `json:"n"`
+	Out    int    `json:"out"`
+	Batch  int    `json:"batch"`
+	Steps  int    `json:"steps"`
+	Engine string `json:"engine"` // "fused" or "unrolled"
+	Masked bool   `json:"masked"` // MultiAreaEI signed masks with Dale, or no masks at all
+	BLAS   string `json:"blas"`   // "go" or "openblas"
+}
+
+// R returns config R (performance.md) for an engine, masking and BLAS.
+func R(engine string, masked bool, blasName string) Case {
+	return Case{Name: "R", In: 4, N: 256, Out: 2, Batch: 64, Steps: 100, Engine: engine, Masked: masked, BLAS: blasName}
+}
+
+// Label is a short description of the case.
+func (c Case) Label() string {
+	m := "unmasked"
+	if c.Masked {
+		m = "masked"
+	}
+	return fmt.Sprintf("%s N=%d B=%d T=%d %s %s %s", c.Name, c.N, c.Batch, c.Steps, c.Engine, m, c.BLAS)
+}
+
+// FLOPs is the nominal floating-point work of one training step: every
+// product of the forward pass (input drive, recurrence, readout: 2·B·T·N·
+// (In + N + Out)) done three times (forward, gradient of the activity,
+// gradient of the weights). Elementwise work is not counted.
+func (c Case) FLOPs() float64 {
+	return 6 * float64(c.Batch) * float64(c.Steps) * float64(c.N) * float64(c.In+c.N+c.Out)
+}
+
+// Result is one measured case.
+type Result struct {
+	Case
+	MsPerStep    float64 `json:"ms_per_step"`       // median over the measured steps
+	MinMs        float64 `json:"min_ms"`            // fastest step
+	GFLOPS       float64 `json:"gflops"`            // FLOPs / median step time
+	Measured     int     `json:"measured_steps"`    // training steps timed
+	SetupMs      float64 `json:"setup_ms"`          // build + compile of the graph
+	PeakHeapMB   float64 `json:"peak_heap_mb"`      // largest heap (live objects and garbage not yet collected) seen while stepping, sampled every 2 ms
+	LiveHeapMB   float64 `json:"live_heap_mb"`      // heap still in use after the steps and a GC: model, graph, machine buffers
+	AllocMBStep  float64 `json:"alloc_mb_per_step"` // bytes allocated per step
+	PeakRSSMB    float64 `json:"peak_rss_mb"`       // the process's peak resident set during this case (Linux VmHWM, reset before the case; 0 elsewhere)
+	BLASReason   string  `json:"blas_reason"`
+	GoMaxProcs   int     `json:"gomaxprocs"`
+	FirstLossVal float64 `json:"first_loss"` // loss of the first step (sanity)
+	LastLossVal  float64 `json:"last_loss"`  // loss of the last step
+}
+
+// Trainer is one model, graph and Adam optimiser ready to take training
+// steps on fixed random inputs and targets.
+type Trainer struct {
+	Case   Case
+	Model  *rnn.Model
+	Graph  *rnn.Graph
+	Loss   *G.Node
+	grads  []*G.Node
+	vm     G.VM
+	adam   *adam
+	target *tensor.Dense
+}
+
+// MaskR builds config R's signed mask at dims [in, n, out].
+func MaskR(in, n, out int, seed uint64) (rnn.Masks, error) {
+	cfg := mask.MultiAreaEIConfig{
+		MultiAreaConfig: mask.MultiAreaConfig{
+			Dims:               [3]int{in, n, out},
+			NAreas:             2,
+			AreaConnectivities: []float64{0.1, 0.1},
+			Seed:               seed,
+		},
+		InterAreaConnections: &[4]bool{true, false, true, false},
+	}
+	m, err := mask.NewMultiAreaEI(cfg)
+	if err != nil {
+		return rnn.Masks{}, err
+	}
+	i, h, o := m.Masks()
+	f := func(x *mask.Matrix) []float64 {
+		v := make([]float64, len(x.Data))
+		for k, d := range x.Data {
+			v[k] = float64(d)
+		}
+		return v
+	}
+	return rnn.Masks{Input: f(i), Hidden: f(h), Readout: f(o)}, nil
+}
+
+// NewTrainer builds the model, the training graph with a masked MSE loss on
+// the readout, its gradients, a TapeMachine and Adam (lr 1e-3). It switches
+// the process's BLAS (internal/blas and gorgonia's) to c.BLAS.
+func NewTrainer(c Case) (*Trainer, error) {
+	if err := blas.Set(c.BLAS); err != nil {
+		return nil, err
+	}
+	if blas.Name() != c.BLAS {
+		return nil, fmt.Errorf("benchmarks: BLAS %q requested but %q is in use (%s)", c.BLAS, blas.Name(), blas.Reason())
+	}
+	blas.UseInGorgonia()
+	cfg := rnn.DefaultConfig()
+	cfg.Dims = []int{c.In, c.N, c.Out}
+	cfg.Activation = rnn.ReLU
+	cfg.Dt, cfg.Tau = 10, rnn.Floats{100}
+	cfg.Engine = c.Engine
+	cfg.Seed = 1
+	if c.Masked {
+		ms, err := MaskR(c.In, c.N, c.Out, 1)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Masks = ms
+	}
+	m, err := rnn.New(cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	g, err := m.Build(c.Batch, c.Steps, rnn.Train)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(2, 3))
+	x := make([]float32, c.Batch*c.Steps*c.In)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	if err := g.SetInputs(x, rng); err != nil {
+		return nil, err
+	}
+	n := c.Batch * c.Steps * c.Out
+	tv, mv := make([]float32, n), make([]float32, n)
+	count := 0
+	for i := range tv {
+		tv[i] = float32(rng.NormFloat64() * 0.5)
+		// the loss mask judges the second half of each trial
+		if t := (i / c.Out) % c.Steps; t >= c.Steps/2 {
+			mv[i] = 1
+			count++
+		}
+	}
+	target := tensor.New(tensor.WithShape(c.Batch, c.Steps, c.Out), tensor.WithBacking(tv))
+	lmask := tensor.New(tensor.WithShape(c.Batch, c.Steps, c.Out), tensor.WithBacking(mv))
+	tn := G.NewTensor(g.G, tensor.Float32, 3, G.WithShape(c.Batch, c.Steps, c.Out), G.WithName("target"), G.WithValue(target))
+	mn := G.NewTensor(g.G, tensor.Float32, 3, G.WithShape(c.Batch, c.Steps, c.Out), G.WithName("loss_mask"), G.WithValue(lmask))
+	diff, err := G.Sub(g.Outputs, tn)
+	if err != nil {
+		return nil, err
+	}
+	sq, err := G.Square(diff)
+	if err != nil {
+		return nil, err
+	}
+	wsq, err := G.HadamardProd(sq, mn)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := G.Sum(wsq)
+	if err != nil {
+		return nil, err
+	}
+	loss, err := G.Mul(sum, G.NewConstant(float32(1/float64(max(count, 1)))))
+	if err != nil {
+		return nil, err
+	}
+	grads, err := G.Grad(loss, g.ParamNodes...)
+	if err != nil {
+		return nil, err
+	}
+	return &Trainer{
+		Case: c, Model: m, Graph: g, Loss: loss, grads: grads,
+		vm:     G.NewTapeMachine(g.G),
+		adam:   newAdam(m.Params(), 1e-3),
+		target: target,
+	}, nil
+}
+
+// Step takes one training step (forward, backward, Adam update of the raw
+// parameters in place) and returns the loss.
+func (t *Trainer) Step() (float64, error) {
+	if err := t.vm.RunAll(); err != nil {
+		return 0, err
+	}
+	defer t.vm.Reset()
+	l := float64(t.Loss.Value().Data().(float32))
+	gs := make([][]float32, len(t.grads))
+	for i, g := range t.grads {
+		d, ok := g.Value().(*tensor.Dense)
+		if !ok {
+			return 0, fmt.Errorf("benchmarks: gradient %d holds %T", i, g.Value())
+		}
+		if d.IsMaterializable() {
+			d = d.Materialize().(*tensor.Dense)
+		}
+		gs[i] = d.Data().([]float32)
+	}
+	t.adam.step(gs)
+	return l, nil
+}
+
+// Close releases the machine.
+func (t *Trainer) Close() { t.vm.Close() }
+
+// adam is a minimal Adam (β1 0.9, β2 0.999, ε 1e-8) over float32 params.
+type adam struct {
+	params []*rnn.Param
+	m, v   [][]float32
+	lr     float64
+	t      int
+}
+
+func newAdam(ps []*rnn.Param, lr float64) *adam {
+	a := &adam{params: ps, lr: lr}
+	for _, p := range ps {
+		n := len(p.Value.Data().([]float32))
+		a.m = append(a.m, make([]float32, n))
+		a.v = append(a.v, make([]float32, n))
+	}
+	return a
+}
+
+func (a *adam) step(grads [][]float32) {
+	const b1, b2, eps = 0.9, 0.999, 1e-8
+	a.t++
+	c1 := 1 - math.Pow(b1, float64(a.t))
+	c2 := 1 - math.Pow(b2, float64(a.t))
+	step := float32(a.lr * math.Sqrt(c2) / c1)
+	for i, p := range a.params {
+		w := p.Value.Data().([]float32)
+		m, v, g := a.m[i], a.v[i], grads[i]
+		for j := range w {
+			m[j] = b1*m[j] + (1-b1)*g[j]
+			v[j] = b2*v[j] + (1-b2)*g[j]*g[j]
+			w[j] -= step * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
+		}
+	}
+}
+
+// Options bound how long one case is measured.
+type Options struct {
+	Warmup   int           // untimed steps first (default 2)
+	MinSteps int           // timed steps at least (default 5)
+	MaxSteps int           // timed steps at most (default 30)
+	MinTime  time.Duration // keep stepping until this much time is spent, within the bounds (default 2 s)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Warmup <= 0 {
+		o.Warmup = 2
+	}
+	if o.MinSteps <= 0 {
+		o.MinSteps = 5
+	}
+	if o.MaxSteps < o.MinSteps {
+		o.MaxSteps = max(30, o.MinSteps)
+	}
+	if o.MinTime <= 0 {
+		o.MinTime = 2 * time.Second
+	}
+	return o
+}
+
+// Measure builds the case and times training steps.
+func Measure(c Case, o Options) (Result, error) {
+	o = o.withDefaults()
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	start := time.Now()
+	tr, err := NewTrainer(c)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", c.Label(), err)
+	}
+	defer tr.Close()
+	res := Result{Case: c, SetupMs: ms(time.Since(start)), BLASReason: blas.Reason(), GoMaxProcs: runtime.GOMAXPROCS(0)}
+	for i := 0; i < o.Warmup; i++ {
+		l, err := tr.Step()
+		if err != nil {
+			return Result{}, fmt.Errorf("%s: %w", c.Label(), err)
+		}
+		if i == 0 {
+			res.FirstLossVal = l
+		}
+	}
+	sampler := startHeapSampler()
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	var times []float64
+	t0 := time.Now()
+	for len(times) < o.MaxSteps && (len(times) < o.MinSteps || time.Since(t0) < o.MinTime) {
+		s := time.Now()
+		l, err := tr.Step()
+		if err != nil {
+			return Result{}, fmt.Errorf("%s: %w", c.Label(), err)
+		}
+		times = append(times, ms(time.Since(s)))
+		res.LastLossVal = l
+	}
+	var ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms1)
+	res.PeakHeapMB = float64(sampler.stop()) / (1 << 20)
+	res.AllocMBStep = float64(ms1.TotalAlloc-ms0.TotalAlloc) / float64(len(times)) / (1 << 20)
+	res.Measured = len(times)
+	slices.Sort(times)
+	res.MsPerStep = median(times)
+	res.MinMs = times[0]
+	res.GFLOPS = c.FLOPs() / (res.MsPerStep / 1e3) / 1e9
+	res.PeakRSSMB = peakRSSMB()
+	runtime.GC()
+	var ms2 runtime.MemStats
+	runtime.ReadMemStats(&ms2)
+	res.LiveHeapMB = float64(ms2.HeapAlloc) / (1 << 20)
+	runtime.KeepAlive(tr)
+	return res, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// heapSampler records the largest live heap seen, read every 2 ms through
+// runtime/metrics (which does not stop the world).
+type heapSampler struct {
+	done chan struct{}
+	wg   sync.WaitGroup
+	peak uint64
+}
+
+func startHeapSampler() *heapSampler {
+	h := &heapSampler{done: make(chan struct{})}
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() {
+		metrics.Read(s)
+		if s[0].Value.Kind() == metrics.KindUint64 {
+			h.peak = max(h.peak, s[0].Value.Uint64())
+		}
+	}
+	read()
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		tk := time.NewTicker(2 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-h.done:
+				read()
+				return
+			case <-tk.C:
+				read()
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heapSampler) stop() uint64 {
+	close(h.done)
+	h.wg.Wait()
+	return h.peak
+}
+
+// resetPeakRSS resets the kernel's peak resident set (VmHWM) of this
+// process, where Linux allows it.
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSSMB returns the process's peak resident set size (VmHWM) in MiB, or
+// 0 where /proc is not available.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, err := strconv.ParseFloat(f[1], 64)
+			if err == nil {
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
+
+// AvailableBLAS returns the BLAS implementations that can be used here:
+// "go" always, "openblas" when the library loads. It leaves the BLAS in use
+// as it found it.
+func AvailableBLAS() []string {
+	prev := blas.Name()
+	defer func() {
+		_ = blas.Set(prev)
+		blas.UseInGorgonia()
+	}()
+	out := []string{blas.Go}
+	if err := blas.Set(blas.OpenBLAS); err == nil && blas.Name() == blas.OpenBLAS {
+		out = append(out, blas.OpenBLAS)
+	}
+	return out
+}
+
+// SuiteR returns the cases of config R: each engine × masked/unmasked ×
+// each BLAS given.
+func SuiteR(blasNames []string) []Case {
+	var cs []Case
+	for _, b := range blasNames {
+		for _, e := range []string{rnn.EngineFused, rnn.EngineUnrolled} {
+			for _, masked := range []bool{true, false} {
+				cs = append(cs, R(e, masked, b))
+			}
+		}
+	}
+	return cs
+}
+
+// SuiteScaling returns config R's model (fused, masked) scaled over N ∈
+// {64, 128, 256, 512, 1024}, steps ∈ {25, 50, 100, 200, 400} and batch ∈
+// {8, 16, 32, 64, 128}, one factor at a time, on one BLAS.
+func SuiteScaling(blasName string) []Case {
+	var cs []Case
+	base := R(rnn.EngineFused, true, blasName)
+	for _, n := range []int{64, 128, 256, 512, 1024} {
+		c := base
+		c.Name, c.N = "scale-n", n
+		cs = append(cs, c)
+	}
+	for _, t := range []int{25, 50, 100, 200, 400} {
+		c := base
+		c.Name, c.Steps = "scale-steps", t
+		cs = append(cs, c)
+	}
+	for _, b := range []int{8, 16, 32, 64, 128} {
+		c := base
+		c.Name, c.Batch = "scale-batch", b
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// Smoke is a tiny case for tests of the machinery.
+func Smoke(engine string, masked bool, blasName string) Case {
+	return Case{Name: "smoke", In: 4, N: 32, Out: 2, Batch: 4, Steps: 10, Engine: engine, Masked: masked, BLAS: blasName}
+}
+
+// Ratios are the comparisons printed for a set of results measured in one
+// run: each is numerator median / denominator median for cases that differ
+// in one factor only.
+type Ratio struct {
+	What  string  // e.g. "fused/unrolled (masked, openblas)"
+	Value float64 // ratio of ms per step
+}
+
+// Ratios computes fused/unrolled, masked/unmasked and openblas/go ratios
+// among results (matching on every other field).
+func Ratios(rs []Result) []Ratio {
+	find := func(c Case) *Result {
+		for i := range rs {
+			if rs[i].Case == c {
+				return &rs[i]
+			}
+		}
+		return nil
+	}
+	var out []Ratio
+	for _, r := range rs {
+		c := r.Case
+		mk := "unmasked"
+		if c.Masked {
+			mk = "masked"
+		}
+		if c.Engine == rnn.EngineFused {
+			o := c
+			o.Engine = rnn.EngineUnrolled
+			if u := find(o); u != nil {
+				out = append(out, Ratio{fmt.Sprintf("%s fused/unrolled (%s, %s)", c.Name, mk, c.BLAS), r.MsPerStep / u.MsPerStep})
+			}
+		}
+		if c.Masked {
+			o := c
+			o.Masked = false
+			if u := find(o); u != nil {
+				out = append(out, Ratio{fmt.Sprintf("%s masked/unmasked (%s, %s)", c.Name, c.Engine, c.BLAS), r.MsPerStep / u.MsPerStep})
+			}
+		}
+		if c.BLAS == blas.OpenBLAS {
+			o := c
+			o.BLAS = blas.Go
+			if u := find(o); u != nil {
+				out = append(out, Ratio{fmt.Sprintf("%s openblas/go (%s, %s)", c.Name, c.Engine, mk), r.MsPerStep / u.MsPerStep})
+			}
+		}
+	}
+	return out
+}

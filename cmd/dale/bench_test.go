@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// dale bench --json prints one object per case with the promised fields.
+func TestBenchJSON(t *testing.T) {
+	code, out, errOut := runCLI("bench", "--case", "smoke", "--json", "--blas", "go")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want 4 (fused/unrolled × masked/unmasked):\n%s", len(lines), out)
+	}
+	seen := map[string]bool{}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line %q is not JSON: %v", l, err)
+		}
+		for _, k := range []string{"name", "n", "batch", "steps", "engine", "masked", "blas", "ms_per_step", "gflops"} {
+			if _, ok := m[k]; !ok {
+				t.Errorf("line %q lacks %q", l, k)
+			}
+		}
+		if m["blas"] != "go" || !(m["ms_per_step"].(float64) > 0) {
+			t.Errorf("line %q: want blas go and a positive time", l)
+		}
+		seen[m["engine"].(string)+"/"+map[bool]string{true: "masked", false: "unmasked"}[m["masked"].(bool)]] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("cases measured: %v, want every engine × masking", seen)
+	}
+}
+
+func TestBenchHumanOutput(t *testing.T) {
+	code, out, errOut := runCLI("bench", "--case", "smoke", "--blas", "go")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"fused/unrolled (masked, go)", "masked/unmasked (fused, go)", "mask overhead", "ms/step", "BLAS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBenchErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--case", "Q"}, `--case = "Q" is not allowed: must be R, scaling, all or smoke`},
+		{[]string{"--blas", "mkl"}, `--blas = "mkl" is not allowed`},
+		{[]string{"--min-time", "0s"}, "--min-time = 0s is not allowed"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		code, _, errOut := runCLI(append([]string{"bench"}, c.args...)...)
+		if code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("dale bench %v: exit %d, stderr %q; want 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+	code, out, _ := runCLI("bench", "--help")
+	if code != 0 || !strings.Contains(out, "--case") {
+		t.Errorf("dale bench --help: exit %d, output %q", code, out)
+	}
+}
