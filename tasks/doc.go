@@ -1,0 +1,66 @@
+// Package tasks generates seeded batches of neuroscience trials and scores
+// a network's outputs on them. It knows nothing of the model: a task turns
+// a *rand.Rand into a *batch.Batch (inputs, targets, loss mask and what
+// each trial was), and turns outputs of the same shape back into accuracy,
+// errors, per-condition summaries and psychometric curves.
+//
+// # Tasks
+//
+// Eleven tasks are registered by name (Names, List, New, Parse); their
+// parameters and defaults are documented on their parameter types:
+//
+//	sine          sine-wave generation (SineParams)
+//	pdm           perceptual decision making (PDMParams)
+//	ctxdm         context-dependent decision making, Mante 2013 (CtxDMParams)
+//	multisensory  multisensory integration, Raposo 2012 (MultisensoryParams)
+//	romo          parametric working memory, Romo 1999 (RomoParams)
+//	dms           delayed match-to-sample (DMSParams)
+//	dmc           delayed match-to-category, Freedman & Assad 2006 (DMCParams)
+//	gonogo        go / no-go (GoNoGoParams)
+//	antisaccade   anti-saccade on a ring of 32 (AntiParams)
+//	rsg           ready-set-go, Jazayeri & Shadlen 2010 (RSGParams)
+//	flipflop      3-bit flip-flop, Sussillo & Barak 2013 (FlipFlopParams)
+//
+// A task is chosen in JSON as {"name": "pdm", "params": {...}}; parameters
+// left out keep their defaults, and unknown keys or bad values are errors
+// that name the parameter, the value and what is allowed.
+//
+// # Trials
+//
+// A trial is a sequence of named periods (fixation, stimulus, delay,
+// decision, ...) whose durations follow a rule each (Duration: fixed,
+// uniform, choice from a list, truncated exponential), drawn in ms and
+// rounded to whole steps of dt (default 10 ms). Trials of one batch may
+// differ in length: shorter ones are padded with zero inputs, targets and
+// mask. By default every batch is padded to the longest trial the task can
+// produce, so all batches of a task have one shape (Common.Pad).
+// TrialLengths reports the distribution of trial lengths of any task.
+//
+// Arrays are [trial, step, channel], row-major float32 (see package batch).
+// Sample draws everything from the *rand.Rand it is given: the same seed
+// gives the same batch, bit for bit.
+//
+// # Noise
+//
+// Stimulus inputs carry Gaussian noise in NeuroGym's convention: Sigma is
+// the standard deviation at dt = 1 ms and each step of dt ms adds noise of
+// standard deviation Sigma/sqrt(dt), so the noise integrated over a fixed
+// time does not depend on dt. Fixation, context and cue inputs carry none.
+//
+// # Loss masks
+//
+// MaskSpec chooses "trial" (1 on every step), "response" (PsychRNN: 0
+// before the go cue, 1 after) or "yang" (the default, Yang et al. 2019: 0
+// for the first 100 ms, 1 until the go cue, 0 for a 100 ms grace period,
+// 5 afterwards, the fixation output weighted ×2).
+//
+// # Scoring
+//
+// Score is fraction correct for choice tasks: the choice is the argmax over
+// the choice outputs of their mean over the decision period, and a trial
+// whose fixation output drops below FixationThreshold (0.5) before the
+// decision period is wrong. Continuous tasks report an error measure (sine:
+// 1 − R², flip-flop: bit error, ready-set-go: relative timing error).
+// Psychometrics fits cumulative-Gaussian (probit) curves of choice against
+// signed evidence (FitProbit), per context and modality for ctxdm.
+package tasks
