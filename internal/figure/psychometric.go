@@ -69,6 +69,7 @@ func Psychometric(path string, pp PsychometricPlot) error {
 	}
 	p := panelNewPlot(title, xl, yl)
 	p.Y.Min, p.Y.Max = -0.02, 1.02
+	panelPad(&p.X, xlo, xhi, 0.04)
 	p.Add(plotter.NewGrid())
 	// Chance line.
 	if xlo < xhi {
