@@ -18,6 +18,11 @@ func fusedGemm[T fusedFloat](tA, tB gblas.Transpose, m, n, k int, alpha T, a []T
 	b []T, ldb int, beta T, c []T, ldc int) {
 	var z T
 	if unsafe.Sizeof(z) == 4 {
+		if fusedUseKernel(tA, tB, alpha, beta) {
+			fusedSgemm(tA == gblas.Trans, m, n, k, *(*[]float32)(unsafe.Pointer(&a)), lda,
+				*(*[]float32)(unsafe.Pointer(&b)), ldb, *(*[]float32)(unsafe.Pointer(&c)), ldc)
+			return
+		}
 		blas.Float32().Sgemm(tA, tB, m, n, k, float32(alpha),
 			*(*[]float32)(unsafe.Pointer(&a)), lda, *(*[]float32)(unsafe.Pointer(&b)), ldb,
 			float32(beta), *(*[]float32)(unsafe.Pointer(&c)), ldc)
@@ -28,18 +33,23 @@ func fusedGemm[T fusedFloat](tA, tB gblas.Transpose, m, n, k int, alpha T, a []T
 		float64(beta), *(*[]float64)(unsafe.Pointer(&c)), ldc)
 }
 
+// fusedUseKernel says whether a float32 product goes to the assembly kernel: when the pure-Go
+// BLAS is in use, the CPU has AVX2 and FMA, and the product is one the kernel does.
+func fusedUseKernel[T fusedFloat](tA, tB gblas.Transpose, alpha, beta T) bool {
+	return fusedHasKernel && tB == gblas.NoTrans && alpha == 1 && beta == 0 && blas.Name() == blas.Go
+}
+
 // actBoth writes r[i] = f(v[i]) and d[i] = f'(v[i]) in one pass.
 func actBoth[T fusedFloat](k actKind, v, r, d []T) {
 	r = r[:len(v)]
 	d = d[:len(v)]
 	switch k {
 	case actReLU:
-		for i, x := range v {
-			if x > 0 {
-				r[i], d[i] = x, 1
-			} else {
-				r[i], d[i] = 0, 0
-			}
+		var z T
+		if unsafe.Sizeof(z) == 4 {
+			actReLU32(*(*[]float32)(unsafe.Pointer(&v)), *(*[]float32)(unsafe.Pointer(&r)), *(*[]float32)(unsafe.Pointer(&d)))
+		} else {
+			actReLU64(*(*[]float64)(unsafe.Pointer(&v)), *(*[]float64)(unsafe.Pointer(&r)), *(*[]float64)(unsafe.Pointer(&d)))
 		}
 	case actTanh:
 		for i, x := range v {
@@ -64,6 +74,32 @@ func actBoth[T fusedFloat](k actKind, v, r, d []T) {
 		for i, x := range v {
 			r[i], d[i] = actSoftplusT(x), actSigmoidT(x)
 		}
+	}
+}
+
+// actReLU32 writes r = max(v, 0) and d = [v > 0] without branches (random signs make a branch
+// mispredict half the time). With b the bits of v as a signed integer, (−b & ^b) has its sign
+// bit set exactly when b > 0, i.e. when v > 0 (−0 and negative values give 0).
+func actReLU32(v, r, d []float32) {
+	r = r[:len(v)]
+	d = d[:len(v)]
+	for i, x := range v {
+		b := int32(math.Float32bits(x))
+		mask := uint32((-b & ^b) >> 31)
+		r[i] = math.Float32frombits(uint32(b) & mask)
+		d[i] = math.Float32frombits(0x3f800000 & mask)
+	}
+}
+
+// actReLU64 is actReLU32 for float64.
+func actReLU64(v, r, d []float64) {
+	r = r[:len(v)]
+	d = d[:len(v)]
+	for i, x := range v {
+		b := int64(math.Float64bits(x))
+		mask := uint64((-b & ^b) >> 63)
+		r[i] = math.Float64frombits(uint64(b) & mask)
+		d[i] = math.Float64frombits(0x3ff0000000000000 & mask)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/dale-rnn/dale/internal/blas"
 )
 
 func TestFusedForwardMatchesReference(t *testing.T) {
@@ -49,6 +51,32 @@ func TestFusedMatchesUnrolled(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestFusedMatchesUnrolledEachBLAS repeats one comparison under each available BLAS, so the
+// assembly kernel (used with the pure-Go BLAS) and OpenBLAS are both covered whatever DALE_BLAS
+// says.
+func TestFusedMatchesUnrolledEachBLAS(t *testing.T) {
+	prev := blas.Name()
+	defer func() { _ = blas.Set(prev) }()
+	for _, name := range []string{blas.Go, blas.OpenBLAS} {
+		t.Run(name, func(t *testing.T) {
+			if err := blas.Set(name); err != nil {
+				t.Skipf("BLAS %s not available: %v", name, err)
+			}
+			// sizes past one kernel tile with edges: B not a multiple of 4, N not of 16
+			p := recNewProblem(8, Softplus, 6, 11, 21, true)
+			f := recBuild(t, recFused, p, tensor.Float32, true)
+			u := recBuild(t, recUnrolled, p, tensor.Float32, true)
+			f.run(t)
+			u.run(t)
+			for _, k := range []string{"V", "dI", "dW", "dalpha", "dh0"} {
+				if e := recRelErr(f.values[k], u.values[k]); !(e <= 1e-4) {
+					t.Errorf("%s: fused vs unrolled relative error %.3g > 1e-4", k, e)
+				}
+			}
+		})
 	}
 }
 
