@@ -223,6 +223,9 @@ func (t *rsgTask) timingError(b *batch.Batch, i int, out []float32) float64 {
 	st, _ := tr.Period("set")
 	prod, _ := tr.Period("production")
 	target := math.Round(tr.Conditions["target"] / t.p.DT) // steps after set onset
+	if !(target > 0) {
+		return 1
+	}
 	for s := prod.Start; s < prod.End && s < b.Steps; s++ {
 		if out[b.At(i, s, 1, b.Out)] > GoThreshold {
 			return math.Min(math.Abs(float64(s-st.Start)-target)/target, 1)

@@ -130,6 +130,7 @@ type core struct {
 	gen        generator
 	sc         scorer
 	psych      func(tr batch.Trial) []Evidence
+	observe    func(b *batch.Batch, i int) int // ideal observer, or nil
 }
 
 func (k *core) Name() string        { return k.name }

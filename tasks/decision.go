@@ -114,6 +114,7 @@ func (p *PDMParams) build() (Task, error) {
 		psych: func(tr batch.Trial) []Evidence {
 			return []Evidence{{Curve: "all", Name: "signed_coherence", X: tr.Conditions["signed_coherence"]}}
 		},
+		observe: evidenceObserver(func(batch.Trial) []int { return []int{1} }),
 	}
 	return t, t.check()
 }
@@ -193,6 +194,12 @@ func (p *CtxDMParams) build() (Task, error) {
 				{Curve: fmt.Sprintf("context %g, modality 2", c), Name: "signed_coherence2", X: tr.Conditions["signed_coherence2"]},
 			}
 		},
+		observe: evidenceObserver(func(tr batch.Trial) []int {
+			if tr.Conditions["context"] == 2 {
+				return []int{3}
+			}
+			return []int{1}
+		}),
 	}
 	return t, t.check()
 }
@@ -277,6 +284,9 @@ func (p *MultisensoryParams) build() (Task, error) {
 			name := map[float64]string{1: "modality 1", 2: "modality 2", 3: "both"}[tr.Conditions["modality"]]
 			return []Evidence{{Curve: name, Name: "signed_coherence", X: tr.Conditions["signed_coherence"]}}
 		},
+		observe: evidenceObserver(func(tr batch.Trial) []int {
+			return map[float64][]int{1: {1}, 2: {3}, 3: {1, 3}}[tr.Conditions["modality"]]
+		}),
 	}
 	return t, t.check()
 }

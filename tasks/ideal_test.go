@@ -63,4 +63,43 @@ func TestPDMDefaultsIdealObserver(t *testing.T) {
 	if by[weakest] >= 0.85 {
 		t.Errorf("ideal observer accuracy at the weakest coherence %v%% = %.4f >= 0.85: the psychometric curve would be a step", weakest, by[weakest])
 	}
+	// IdealObserver measures the same thing.
+	b, err := task.Sample(rand.New(rand.NewPCG(7, 1)), 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := IdealObserver(task, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Accuracy != overall || sc.ByCondition[0].Value != weakest || sc.ByCondition[0].Accuracy != by[weakest] {
+		t.Errorf("IdealObserver: accuracy %v, by condition %+v; the test's own observer: %v, %v", sc.Accuracy, sc.ByCondition, overall, by)
+	}
+}
+
+func TestIdealObserver(t *testing.T) {
+	for _, name := range []string{"pdm", "ctxdm", "multisensory", "romo"} {
+		t.Run(name, func(t *testing.T) {
+			noisy := mustNew(t, name, "")
+			sc, err := IdealObserver(noisy, sample(t, noisy, 1, 1000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sc.Accuracy < 0.7 || sc.Accuracy > 0.999 || sc.FixationBreaks != 0 {
+				t.Errorf("default noise: ideal observer accuracy %.3f, want in [0.7, 0.999)", sc.Accuracy)
+			}
+			clean := mustNew(t, name, `{"sigma": 0}`)
+			sc, err = IdealObserver(clean, sample(t, clean, 1, 300))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sc.Accuracy != 1 {
+				t.Errorf("no noise: ideal observer accuracy %.3f, want 1", sc.Accuracy)
+			}
+		})
+	}
+	dms := mustNew(t, "dms", "")
+	if _, err := IdealObserver(dms, sample(t, dms, 1, 2)); err == nil {
+		t.Error("dms ideal observer accepted")
+	}
 }

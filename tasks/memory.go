@@ -97,6 +97,7 @@ func (p *RomoParams) build() (Task, error) {
 		psych: func(tr batch.Trial) []Evidence {
 			return []Evidence{{Curve: "all", Name: "difference", X: tr.Conditions["difference"]}}
 		},
+		observe: romoObserver,
 	}
 	return t, t.check()
 }

@@ -259,17 +259,3 @@ func (k *core) byCondition(b *batch.Batch, per []TrialScore) []ConditionScore {
 	}
 	return out
 }
-
-// Chance returns the expected accuracy of a constant or guessing policy
-// for choice tasks built by this package, and false for other tasks.
-func Chance(t Task) (float64, bool) {
-	k, ok := t.(interface{ chanceLevel() (float64, bool) })
-	if !ok {
-		return 0, false
-	}
-	return k.chanceLevel()
-}
-
-func (k *core) chanceLevel() (float64, bool) {
-	return k.sc.chance, k.sc.kind != continuousScore
-}
