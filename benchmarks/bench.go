@@ -291,54 +291,113 @@ func (o Options) withDefaults() Options {
 
 // Measure builds the case and times training steps.
 func Measure(c Case, o Options) (Result, error) {
-	o = o.withDefaults()
-	debug.FreeOSMemory()
-	resetPeakRSS()
-	start := time.Now()
-	tr, err := NewTrainer(c)
+	rs, err := MeasureGroup([]Case{c}, o)
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: %w", c.Label(), err)
+		return Result{}, err
 	}
-	defer tr.Close()
-	res := Result{Case: c, SetupMs: ms(time.Since(start)), BLASReason: blas.Reason(), GoMaxProcs: runtime.GOMAXPROCS(0)}
-	for i := 0; i < o.Warmup; i++ {
-		l, err := tr.Step()
+	return rs[0], nil
+}
+
+// MeasureGroup measures cases that share one BLAS side by side: it builds
+// and warms up each case in turn (its memory figures are taken then: the
+// live heap it adds and the process's peak RSS, which includes the cases
+// built before it in the group), then times the cases' steps interleaved
+// round-robin, so that a slow spell of a shared machine hits all of them
+// alike and their ratios stay meaningful.
+func MeasureGroup(cases []Case, o Options) ([]Result, error) {
+	o = o.withDefaults()
+	if len(cases) == 0 {
+		return nil, nil
+	}
+	for _, c := range cases[1:] {
+		if c.BLAS != cases[0].BLAS {
+			return nil, fmt.Errorf("benchmarks: a group shares one BLAS: %s vs %s", c.Label(), cases[0].Label())
+		}
+	}
+	debug.FreeOSMemory()
+	res := make([]Result, len(cases))
+	trs := make([]*Trainer, len(cases))
+	defer func() {
+		for _, tr := range trs {
+			if tr != nil {
+				tr.Close()
+			}
+		}
+	}()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i, c := range cases {
+		resetPeakRSS()
+		start := time.Now()
+		tr, err := NewTrainer(c)
 		if err != nil {
-			return Result{}, fmt.Errorf("%s: %w", c.Label(), err)
+			return nil, fmt.Errorf("%s: %w", c.Label(), err)
 		}
-		if i == 0 {
-			res.FirstLossVal = l
+		trs[i] = tr
+		res[i] = Result{Case: c, SetupMs: ms(time.Since(start)), BLASReason: blas.Reason(), GoMaxProcs: runtime.GOMAXPROCS(0)}
+		sampler := startHeapSampler()
+		for w := 0; w < o.Warmup; w++ {
+			l, err := tr.Step()
+			if err != nil {
+				sampler.stop()
+				return nil, fmt.Errorf("%s: %w", c.Label(), err)
+			}
+			if w == 0 {
+				res[i].FirstLossVal = l
+			}
 		}
+		res[i].PeakHeapMB = float64(sampler.stop()) / (1 << 20)
+		res[i].PeakRSSMB = peakRSSMB()
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		res[i].LiveHeapMB = (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / (1 << 20)
+		before = after
 	}
-	sampler := startHeapSampler()
-	var ms0 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
-	var times []float64
+	times := make([][]float64, len(cases))
+	var m0 runtime.MemStats
+	runtime.ReadMemStats(&m0)
 	t0 := time.Now()
-	for len(times) < o.MaxSteps && (len(times) < o.MinSteps || time.Since(t0) < o.MinTime) {
-		s := time.Now()
-		l, err := tr.Step()
-		if err != nil {
-			return Result{}, fmt.Errorf("%s: %w", c.Label(), err)
+	budget := time.Duration(len(cases)) * o.MinTime
+	for n := 0; n < o.MaxSteps && (n < o.MinSteps || time.Since(t0) < budget); n++ {
+		for i, tr := range trs {
+			s := time.Now()
+			l, err := tr.Step()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", cases[i].Label(), err)
+			}
+			times[i] = append(times[i], ms(time.Since(s)))
+			res[i].LastLossVal = l
 		}
-		times = append(times, ms(time.Since(s)))
-		res.LastLossVal = l
 	}
-	var ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms1)
-	res.PeakHeapMB = float64(sampler.stop()) / (1 << 20)
-	res.AllocMBStep = float64(ms1.TotalAlloc-ms0.TotalAlloc) / float64(len(times)) / (1 << 20)
-	res.Measured = len(times)
-	slices.Sort(times)
-	res.MsPerStep = median(times)
-	res.MinMs = times[0]
-	res.GFLOPS = c.FLOPs() / (res.MsPerStep / 1e3) / 1e9
-	res.PeakRSSMB = peakRSSMB()
-	runtime.GC()
-	var ms2 runtime.MemStats
-	runtime.ReadMemStats(&ms2)
-	res.LiveHeapMB = float64(ms2.HeapAlloc) / (1 << 20)
-	runtime.KeepAlive(tr)
+	var m1 runtime.MemStats
+	runtime.ReadMemStats(&m1)
+	total := 0
+	for i := range times {
+		total += len(times[i])
+	}
+	for i := range res {
+		t := times[i]
+		slices.Sort(t)
+		res[i].Measured = len(t)
+		res[i].MsPerStep = median(t)
+		res[i].MinMs = t[0]
+		res[i].GFLOPS = cases[i].FLOPs() / (res[i].MsPerStep / 1e3) / 1e9
+		// allocation is shared out by step time, cases being similar in kind
+		res[i].AllocMBStep = float64(m1.TotalAlloc-m0.TotalAlloc) / float64(total) / (1 << 20)
+	}
+	if len(cases) > 1 {
+		// per-case allocation: measure one more step of each alone
+		for i, tr := range trs {
+			var a, b runtime.MemStats
+			runtime.ReadMemStats(&a)
+			if _, err := tr.Step(); err != nil {
+				return nil, fmt.Errorf("%s: %w", cases[i].Label(), err)
+			}
+			runtime.ReadMemStats(&b)
+			res[i].AllocMBStep = float64(b.TotalAlloc-a.TotalAlloc) / (1 << 20)
+		}
+	}
 	return res, nil
 }
 
@@ -433,7 +492,7 @@ func AvailableBLAS() []string {
 }
 
 // SuiteR returns the cases of config R: each engine × masked/unmasked ×
-// each BLAS given.
+// each BLAS given, masked first in each (BLAS, engine) pair.
 func SuiteR(blasNames []string) []Case {
 	var cs []Case
 	for _, b := range blasNames {
@@ -473,6 +532,25 @@ func SuiteScaling(blasName string) []Case {
 // Smoke is a tiny case for tests of the machinery.
 func Smoke(engine string, masked bool, blasName string) Case {
 	return Case{Name: "smoke", In: 4, N: 32, Out: 2, Batch: 4, Steps: 10, Engine: engine, Masked: masked, BLAS: blasName}
+}
+
+// Groups splits cases into runs of consecutive cases that differ only in
+// masking (same name, size, engine and BLAS): each such pair is measured
+// side by side by MeasureGroup.
+func Groups(cases []Case) [][]Case {
+	var out [][]Case
+	for _, c := range cases {
+		if k := len(out); k > 0 {
+			p := out[k-1][0]
+			p.Masked = c.Masked
+			if p == c && len(out[k-1]) < 2 {
+				out[k-1] = append(out[k-1], c)
+				continue
+			}
+		}
+		out = append(out, []Case{c})
+	}
+	return out
 }
 
 // Ratios are the comparisons printed for a set of results measured in one
@@ -524,4 +602,95 @@ func Ratios(rs []Result) []Ratio {
 		}
 	}
 	return out
+}
+
+// MaskOpsMs estimates what Dale's masking adds to one training step of c,
+// measured directly rather than as the difference of two noisy step times:
+// a small graph takes the three raw weight matrices of c's size to a
+// scalar Σ W_eff ⊙ U (U a fixed dense matrix standing for the gradient that
+// arrives from the rest of the network) and differentiates it; the graph
+// runs with W_eff = |W| ⊙ M and with W_eff = W, interleaved reps times, and
+// the difference of the medians is returned (ms). Runs on the BLAS in use.
+func MaskOpsMs(c Case, reps int) (float64, error) {
+	mr, err := MaskR(c.In, c.N, c.Out, 1)
+	if err != nil {
+		return 0, err
+	}
+	rng := rand.New(rand.NewPCG(4, 5))
+	shapes := [][2]int{{c.In, c.N}, {c.N, c.N}, {c.N, c.Out}}
+	masks := [][]float64{mr.Input, mr.Hidden, mr.Readout}
+	dense := func(r, k int, f func(i int) float32) *tensor.Dense {
+		d := make([]float32, r*k)
+		for i := range d {
+			d[i] = f(i)
+		}
+		return tensor.New(tensor.WithShape(r, k), tensor.WithBacking(d))
+	}
+	build := func(masked bool) (G.VM, error) {
+		g := G.NewGraph()
+		var loss *G.Node
+		var raws []*G.Node
+		for l, sh := range shapes {
+			w := G.NewMatrix(g, tensor.Float32, G.WithShape(sh[0], sh[1]), G.WithName(fmt.Sprintf("w%d", l)),
+				G.WithValue(dense(sh[0], sh[1], func(int) float32 { return float32(rng.NormFloat64()) })))
+			u := G.NewMatrix(g, tensor.Float32, G.WithShape(sh[0], sh[1]), G.WithName(fmt.Sprintf("u%d", l)),
+				G.WithValue(dense(sh[0], sh[1], func(int) float32 { return float32(rng.NormFloat64()) })))
+			raws = append(raws, w)
+			e := w
+			if masked {
+				m := G.NewMatrix(g, tensor.Float32, G.WithShape(sh[0], sh[1]), G.WithName(fmt.Sprintf("m%d", l)),
+					G.WithValue(dense(sh[0], sh[1], func(i int) float32 { return float32(masks[l][i]) })))
+				a, err := G.Abs(w)
+				if err != nil {
+					return nil, err
+				}
+				if e, err = G.HadamardProd(a, m); err != nil {
+					return nil, err
+				}
+			}
+			p, err := G.HadamardProd(e, u)
+			if err != nil {
+				return nil, err
+			}
+			s, err := G.Sum(p)
+			if err != nil {
+				return nil, err
+			}
+			if loss == nil {
+				loss = s
+			} else if loss, err = G.Add(loss, s); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := G.Grad(loss, raws...); err != nil {
+			return nil, err
+		}
+		return G.NewTapeMachine(g), nil
+	}
+	vms := make([]G.VM, 2)
+	for i, masked := range []bool{true, false} {
+		vm, err := build(masked)
+		if err != nil {
+			return 0, err
+		}
+		defer vm.Close()
+		vms[i] = vm
+	}
+	times := [2][]float64{}
+	for r := 0; r < reps+2; r++ {
+		for i, vm := range vms {
+			s := time.Now()
+			if err := vm.RunAll(); err != nil {
+				return 0, err
+			}
+			vm.Reset()
+			if r >= 2 { // two warm-up rounds
+				times[i] = append(times[i], ms(time.Since(s)))
+			}
+		}
+	}
+	for i := range times {
+		slices.Sort(times[i])
+	}
+	return median(times[0]) - median(times[1]), nil
 }

@@ -158,3 +158,30 @@ func BenchmarkScaling(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/N=%d/T=%d/B=%d", c.Name, c.N, c.Steps, c.Batch), func(b *testing.B) { benchCase(b, c) })
 	}
 }
+
+func TestGroupsAndMeasureGroup(t *testing.T) {
+	gs := Groups(SuiteR([]string{"go"}))
+	if len(gs) != 2 || len(gs[0]) != 2 || !gs[0][0].Masked || gs[0][1].Masked || gs[0][0].Engine != gs[0][1].Engine {
+		t.Fatalf("groups of config R = %v, want two masked/unmasked pairs", gs)
+	}
+	rs, err := MeasureGroup([]Case{Smoke(rnn.EngineFused, true, blas.Go), Smoke(rnn.EngineFused, false, blas.Go)},
+		Options{Warmup: 1, MinSteps: 3, MaxSteps: 3, MinTime: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.Measured != 3 || !(r.MsPerStep > 0) || !(r.AllocMBStep > 0) {
+			t.Errorf("result not filled in: %+v", r)
+		}
+	}
+	if _, err := MeasureGroup([]Case{Smoke(rnn.EngineFused, true, blas.Go), Smoke(rnn.EngineFused, true, blas.OpenBLAS)}, Options{}); err == nil {
+		t.Error("a group mixing BLAS was accepted")
+	}
+	d, err := MaskOpsMs(Smoke(rnn.EngineFused, true, blas.Go), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.IsNaN(d) || d > 50 {
+		t.Errorf("mask ops at N=32 take %v ms", d)
+	}
+}

@@ -88,32 +88,67 @@ func runBench(ctx context.Context, args []string, e *env) error {
 	}
 	var results []benchmarks.Result
 	enc := json.NewEncoder(e.stdout)
-	for _, c := range cases {
+	for _, group := range benchmarks.Groups(cases) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r, err := benchmarks.Measure(c, opts)
+		rs, err := benchmarks.MeasureGroup(group, opts)
 		if err != nil {
 			return runtimeError{err}
 		}
-		results = append(results, r)
-		if *asJSON {
-			if err := enc.Encode(r); err != nil {
-				return err
+		for _, r := range rs {
+			results = append(results, r)
+			if *asJSON {
+				if err := enc.Encode(r); err != nil {
+					return err
+				}
+				continue
 			}
+			fmt.Fprintf(e.stdout, "%-46s %8.1f %8.1f %8.1f %7.0fMB %7.0fMB %6.0fMB %8.1fMB %5d\n",
+				r.Label(), r.MsPerStep, r.MinMs, r.GFLOPS, r.PeakHeapMB, r.LiveHeapMB, r.PeakRSSMB, r.AllocMBStep, r.Measured)
+		}
+	}
+	// The direct cost of the mask operations, next to the masked steps.
+	var maskOps []maskOpsLine
+	for _, r := range results {
+		if !r.Masked || r.Name == "scale-steps" || r.Name == "scale-batch" {
 			continue
 		}
-		fmt.Fprintf(e.stdout, "%-46s %8.1f %8.1f %8.1f %7.0fMB %7.0fMB %6.0fMB %8.1fMB %5d\n",
-			c.Label(), r.MsPerStep, r.MinMs, r.GFLOPS, r.PeakHeapMB, r.LiveHeapMB, r.PeakRSSMB, r.AllocMBStep, r.Measured)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := blas.Set(r.BLAS); err != nil {
+			return runtimeError{err}
+		}
+		blas.UseInGorgonia()
+		d, err := benchmarks.MaskOpsMs(r.Case, 30)
+		if err != nil {
+			return runtimeError{err}
+		}
+		maskOps = append(maskOps, maskOpsLine{r, d})
+		if *asJSON {
+			// ms_per_step is the masking operations' own time; step_ms the
+			// masked step it belongs to.
+			if err := enc.Encode(map[string]any{"name": "mask-ops", "of": r.Label(), "n": r.N, "blas": r.BLAS,
+				"engine": r.Engine, "masked": true, "batch": r.Batch, "steps": r.Steps, "gflops": 0,
+				"ms_per_step": d, "step_ms": r.MsPerStep, "overhead_pct": 100 * d / r.MsPerStep}); err != nil {
+				return err
+			}
+		}
 	}
 	if *asJSON {
 		return nil
 	}
-	printBenchSummary(e.stdout, results)
+	printBenchSummary(e.stdout, results, maskOps)
 	return nil
 }
 
-func printBenchSummary(w io.Writer, results []benchmarks.Result) {
+type maskOpsLine struct {
+	r  benchmarks.Result
+	ms float64
+}
+
+func printBenchSummary(w io.Writer, results []benchmarks.Result, maskOps []maskOpsLine) {
 	ratios := benchmarks.Ratios(results)
 	if len(ratios) > 0 {
 		fmt.Fprintln(w, "\nratios of ms per step, measured in this run (< 1: the first is faster):")
@@ -128,6 +163,12 @@ func printBenchSummary(w io.Writer, results []benchmarks.Result) {
 				extra = fmt.Sprintf("  (the first is %.2f× slower)", r.Value)
 			}
 			fmt.Fprintf(w, "  %-48s %6.3f%s\n", r.What, r.Value, extra)
+		}
+	}
+	if len(maskOps) > 0 {
+		fmt.Fprintln(w, "\nmask operations alone (|W| ⊙ M forward and backward on the three layers, timed directly):")
+		for _, m := range maskOps {
+			fmt.Fprintf(w, "  %-46s %7.3f ms = %5.2f%% of its step\n", m.r.Label(), m.ms, 100*m.ms/m.r.MsPerStep)
 		}
 	}
 	for _, r := range results {

@@ -13,14 +13,22 @@ func TestBenchJSON(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("%d lines, want 4 (fused/unrolled × masked/unmasked):\n%s", len(lines), out)
+	if len(lines) != 6 {
+		t.Fatalf("%d lines, want 4 cases (fused/unrolled × masked/unmasked) and 2 mask-ops lines:\n%s", len(lines), out)
 	}
 	seen := map[string]bool{}
+	maskOps := 0
 	for _, l := range lines {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(l), &m); err != nil {
 			t.Fatalf("line %q is not JSON: %v", l, err)
+		}
+		if m["name"] == "mask-ops" {
+			maskOps++
+			if _, ok := m["overhead_pct"].(float64); !ok {
+				t.Errorf("mask-ops line %q lacks overhead_pct", l)
+			}
+			continue
 		}
 		for _, k := range []string{"name", "n", "batch", "steps", "engine", "masked", "blas", "ms_per_step", "gflops"} {
 			if _, ok := m[k]; !ok {
@@ -31,6 +39,9 @@ func TestBenchJSON(t *testing.T) {
 			t.Errorf("line %q: want blas go and a positive time", l)
 		}
 		seen[m["engine"].(string)+"/"+map[bool]string{true: "masked", false: "unmasked"}[m["masked"].(bool)]] = true
+	}
+	if maskOps != 2 {
+		t.Errorf("%d mask-ops lines, want one per masked case (2)", maskOps)
 	}
 	if len(seen) != 4 {
 		t.Errorf("cases measured: %v, want every engine × masking", seen)
