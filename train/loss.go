@@ -111,7 +111,8 @@ var reservedColumns = map[string]bool{"step": true, "total": true, "accuracy": t
 var nameRE = regexp.MustCompile(`^[a-z0-9_]+$`)
 
 // parseLosses validates the specs (nil or empty → masked MSE, λ = 1)
-// against a model with out readout channels.
+// against a model with out readout channels (0: not known yet, output
+// indices are then only checked to be >= 0).
 func parseLosses(specs []LossSpec, out int) ([]lossDef, error) {
 	if len(specs) == 0 {
 		specs = []LossSpec{{Type: "mse"}}
@@ -196,6 +197,9 @@ func parseLosses(specs []LossSpec, out int) ([]lossDef, error) {
 				}
 			}
 			bad := func() error {
+				if out == 0 {
+					return fmt.Errorf("%s.params.outputs = %s is not allowed: must be a list of at least 2 distinct output indices", field, jsonText(v))
+				}
 				return fmt.Errorf("%s.params.outputs = %s is not allowed: must be a list of at least 2 distinct output indices in [0, %d)", field, jsonText(v), out)
 			}
 			if !isList || len(list) < 2 {
@@ -204,7 +208,7 @@ func parseLosses(specs []LossSpec, out int) ([]lossDef, error) {
 			used := map[int]bool{}
 			for _, x := range list {
 				f, isNum := x.(float64)
-				if !isNum || f != math.Trunc(f) || f < 0 || f >= float64(out) || used[int(f)] {
+				if !isNum || f != math.Trunc(f) || f < 0 || (out > 0 && f >= float64(out)) || f > 1e9 || used[int(f)] {
 					return nil, bad()
 				}
 				used[int(f)] = true

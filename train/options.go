@@ -207,5 +207,6 @@ func (o Options) Validate() error {
 			return fmt.Errorf("train: losses[%d].type is missing: must be one of %s", i, lossTypeNames())
 		}
 	}
-	return nil
+	_, err := parseLosses(o.Losses, 0)
+	return err
 }

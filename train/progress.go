@@ -29,20 +29,25 @@ func newProgress(o Options, names []string, start int) progress {
 		w = os.Stderr
 	}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bar := progressbar.NewOptions(o.Steps,
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription("train"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("steps"),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionSetWidth(24),
-		)
-		_ = bar.Set(start)
-		return &barProgress{bar: bar, w: w, acc: math.NaN()}
+		return newBar(w, o.Steps, start)
 	}
 	return &logProgress{w: w, every: o.LogEvery, total: o.Steps, names: names, start: start, t0: time.Now(), acc: math.NaN()}
+}
+
+// newBar shows a progress bar (step count, loss, accuracy, steps/s, ETA).
+func newBar(w io.Writer, steps, start int) *barProgress {
+	bar := progressbar.NewOptions(steps,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("train"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("steps"),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetWidth(24),
+	)
+	_ = bar.Set(start)
+	return &barProgress{bar: bar, w: w, acc: math.NaN()}
 }
 
 type nopProgress struct{}

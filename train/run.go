@@ -52,6 +52,17 @@ func (s Status) String() string {
 // MarshalText writes the status name.
 func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a status name.
+func (s *Status) UnmarshalText(b []byte) error {
+	for _, c := range []Status{StepLimit, Converged, Interrupted, Failed} {
+		if c.String() == string(b) {
+			*s = c
+			return nil
+		}
+	}
+	return fmt.Errorf("train: status %q is not one of step_limit, converged, interrupted, failed", b)
+}
+
 // Eval is the result of one evaluation on the held-out trials.
 type Eval struct {
 	Step     int     `json:"step"`
@@ -270,8 +281,9 @@ type trainer struct {
 	evals      map[shape]*evalGraph
 	evalSet    []*batch.Batch // for the current stage
 
-	grads  [][]float64
-	deltas [][]float64
+	grads   [][]float64
+	deltas  [][]float64
+	scratch []any // new parameter values, same dtype as the parameters
 
 	hist *history
 	prog progress
@@ -321,6 +333,14 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 		sizes = append(sizes, n)
 		t.grads = append(t.grads, make([]float64, n))
 		t.deltas = append(t.deltas, make([]float64, n))
+		switch p.Value.Data().(type) {
+		case []float32:
+			t.scratch = append(t.scratch, make([]float32, n))
+		case []float64:
+			t.scratch = append(t.scratch, make([]float64, n))
+		default:
+			return nil, fmt.Errorf("train: parameter %q holds %T; want float32 or float64", p.Name, p.Value.Data())
+		}
 		if p.Plasticity != nil && len(p.Plasticity) != n {
 			return nil, fmt.Errorf("train: parameter %q has %d plasticity values for %d elements", p.Name, len(p.Plasticity), n)
 		}
@@ -487,6 +507,7 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 	res = &Result{LossNames: t.names, Best: t.best}
 	fail := func(e error) (*Result, error) {
 		res.Status, res.Error = Failed, e.Error()
+		res.Step, res.Stage, res.Best = t.step, t.stage, t.best
 		res.Wall = wall()
 		t.finishFiles(res)
 		return res, e
@@ -558,7 +579,9 @@ loop:
 			request(k + 1)
 		}
 		var graphTime time.Duration
+		built := res.Timing.Build
 		rec, graphTime, err = t.trainStep(k, f.b, &res.Timing)
+		t0 = t0.Add(res.Timing.Build - built) // compiling a graph is not part of the step
 		if err != nil {
 			return fail(err)
 		}
@@ -812,49 +835,65 @@ func (t *trainer) trainStep(k int, bt *batch.Batch, tm *Timing) (Record, time.Du
 			}
 		}
 	}
-	// Updates: Δ from the optimiser, scaled by plasticity, checked, applied.
+	// Updates: Δ from the optimiser, scaled by plasticity, checked into a
+	// scratch copy, then copied in (so a non-finite result changes nothing).
 	t.opt.begin()
 	for i, p := range t.params {
 		t.opt.update(i, t.grads[i], lr, t.deltas[i])
-		d, pl := t.deltas[i], p.Plasticity
-		if pl != nil {
-			for j := range d {
-				d[j] *= pl[j]
-			}
+		if j, v, ok := applyUpdate(p.Value.Data(), t.deltas[i], p.Plasticity, t.scratch[i]); !ok {
+			_ = j
+			return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "parameter", Name: p.Name, Value: v, LR: lr}
 		}
+	}
+	for i, p := range t.params {
 		switch w := p.Value.Data().(type) {
 		case []float32:
-			for j, x := range d {
-				if pl != nil && pl[j] == 0 {
-					continue
-				}
-				nv := float32(float64(w[j]) + x)
-				if math.IsNaN(float64(nv)) || math.IsInf(float64(nv), 0) {
-					return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "parameter", Name: p.Name, Value: float64(nv), LR: lr}
-				}
-			}
-			for j, x := range d {
-				if pl == nil || pl[j] != 0 {
-					w[j] = float32(float64(w[j]) + x)
-				}
-			}
+			copy(w, t.scratch[i].([]float32))
 		case []float64:
-			for j, x := range d {
-				if pl != nil && pl[j] == 0 {
-					continue
-				}
-				if nv := w[j] + x; math.IsNaN(nv) || math.IsInf(nv, 0) {
-					return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "parameter", Name: p.Name, Value: nv, LR: lr}
-				}
-			}
-			for j, x := range d {
-				if pl == nil || pl[j] != 0 {
-					w[j] += x
-				}
-			}
+			copy(w, t.scratch[i].([]float64))
 		}
 	}
 	return rec, graphTime, nil
+}
+
+// applyUpdate writes w + p·Δ (w where p = 0, exactly) into dst and reports
+// the first non-finite result.
+func applyUpdate(w any, delta, pl []float64, dst any) (int, float64, bool) {
+	switch w := w.(type) {
+	case []float32:
+		d := dst.([]float32)
+		for j, x := range delta {
+			if pl != nil {
+				if pl[j] == 0 {
+					d[j] = w[j]
+					continue
+				}
+				x *= pl[j]
+			}
+			nv := float32(float64(w[j]) + x)
+			if nv-nv != 0 { // NaN or ±Inf
+				return j, float64(nv), false
+			}
+			d[j] = nv
+		}
+	case []float64:
+		d := dst.([]float64)
+		for j, x := range delta {
+			if pl != nil {
+				if pl[j] == 0 {
+					d[j] = w[j]
+					continue
+				}
+				x *= pl[j]
+			}
+			nv := w[j] + x
+			if nv-nv != 0 {
+				return j, nv, false
+			}
+			d[j] = nv
+		}
+	}
+	return 0, 0, true
 }
 
 func scalarOf(n *G.Node) (float64, error) {

@@ -1,0 +1,64 @@
+// Package train turns an rnn.Model and a batch source (a task) into a
+// trained network that can be trusted and come back to: one entry point,
+// Run (and Resume for a stopped run), in the shape of gonum's optimize.
+//
+// # The loop
+//
+// Each step k draws a batch from the Source with the stateless generator
+// PCG(seed, k·256+1) on another goroutine (overlapping the previous step;
+// results do not depend on it), sets the graph's inputs, noise (from
+// PCG(seed, k·256+2)), targets and mask, runs the compiled graph (forward,
+// loss terms, backward), checks every loss term and gradient is finite,
+// clips the global gradient norm (default 1.0), asks the optimiser for the
+// update Δw (Adam by default, lr 1e-3; SGD with momentum; RMSProp) at the
+// scheduled learning rate (constant, step, exponential, cosine), and applies
+// w ← w + p·Δw, where p in [0, 1] is each element's plasticity
+// (rnn.Param.Plasticity). Scaling the update, not the gradient, is what
+// makes p = 0 freeze a synapse exactly and p = 0.5 halve its movement under
+// Adam, which would undo a scaled gradient (nn4n's way).
+//
+// Dale's law and sparsity hold by construction: the model computes the
+// effective weights |W| ⊙ M inside the graph, and the trainer only ever
+// writes the raw W.
+//
+// # Losses
+//
+// Loss terms (LossSpec) are gorgonia expressions added to the model's
+// graph, each with its own λ, each reported every step: masked MSE with the
+// batch's per-(trial, step, output) weights, cross-entropy over choice
+// outputs, firing-rate L1/L2, firing-rate distribution (sd, cv, mean_ad,
+// max_ad), weight L1/L2 per layer on the effective weights, and state
+// prediction. Batches of another length need a graph of another length:
+// the trainer compiles one per (batch size, steps) and keeps the last four.
+//
+// # Evaluation, curriculum, early stop
+//
+// Every EvalEvery steps the model runs without noise on EvalTrials held-out
+// trials drawn from PCG(eval_seed, j·256+3) (the same trials every time);
+// Options.Score turns outputs into accuracy. An accuracy at or above the
+// stage's threshold advances the curriculum, or, in the last stage (or with
+// TargetAccuracy), ends the run as Converged.
+//
+// # Run directory, checkpoints, resume
+//
+// With Options.Dir set, a run writes last.npz (at the start, every
+// CheckpointEvery steps, at the end and on interruption), best.npz (at each
+// better evaluation), history.csv (one row per step: every loss term, total,
+// gradient norm, learning rate, accuracy, wall time) and summary.json.
+// Checkpoints are the model's own .npz (rnn.Model.Save, atomic) plus the
+// trainer's state: the step, seeds, curriculum stage, best evaluation,
+// optimiser moments and step count (float64, exact) and per-element
+// plasticity. Resume restores all of it, so a resumed run's losses and
+// weights equal an uninterrupted run's bit for bit.
+//
+// Cancelling the context (SIGINT/SIGTERM in the dale command) finishes the
+// current step, writes last.npz and returns status Interrupted with a nil
+// error. A non-finite loss, gradient or updated weight stops the run with a
+// *NonFiniteError naming the step and the term or parameter; last.npz is
+// left as it was (the last good checkpoint).
+//
+// # Progress
+//
+// On a terminal a progress bar shows step, loss, accuracy, steps/s and ETA;
+// otherwise one line is logged every LogEvery steps; Quiet silences both.
+package train

@@ -1,0 +1,161 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dale-rnn/dale/batch"
+)
+
+func TestDecodeOptions(t *testing.T) {
+	o, err := DecodeOptions([]byte(`{"steps": 50, "optimizer": {"type": "sgd", "lr": 0.1, "momentum": 0.9},
+		"schedule": {"type": "exponential"}, "losses": [{"type": "mse"}, {"type": "fr", "lambda": 0.01, "params": {"metric": "l1"}}],
+		"eval_every": 10, "target_accuracy": 0.9}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := o.WithDefaults()
+	if d.Steps != 50 || d.BatchSize != 64 || d.Optimizer.Type != "sgd" || d.Optimizer.Momentum != 0.9 || d.ClipNorm != 1 ||
+		d.Schedule.Gamma != 0.999 || len(d.Losses) != 2 || d.Losses[1].Lambda != 0.01 || d.EvalTrials != 256 {
+		t.Errorf("decoded and defaulted: %+v", d)
+	}
+	// the resolved options round-trip through JSON
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeOptions(b); err != nil {
+		t.Errorf("resolved options do not decode: %v\n%s", err, b)
+	}
+	z := Options{}.WithDefaults()
+	if z.Steps != 1000 || z.Optimizer.Type != "adam" || z.Optimizer.LR != 1e-3 || z.Losses[0].Type != "mse" || z.EvalEvery != 100 {
+		t.Errorf("zero options defaulted: %+v", z)
+	}
+
+	bad := []struct{ json, want string }{
+		{`{"stepz": 3}`, `unknown field "stepz"`},
+		{`{"steps": -3}`, `steps = -3 is not allowed`},
+		{`{"batch_size": -1}`, `batch_size = -1 is not allowed`},
+		{`{"optimizer": {"type": "adagrad"}}`, `optimizer.type = "adagrad" is not allowed: must be one of adam, sgd, rmsprop`},
+		{`{"optimizer": {"lr": -1}}`, `optimizer.lr = -1 is not allowed`},
+		{`{"optimizer": {"beta2": 1}}`, `optimizer.beta2 = 1 is not allowed: must be in [0, 1)`},
+		{`{"optimizer": {"momentun": 1}}`, `unknown field "momentun"`},
+		{`{"schedule": {"type": "linear"}}`, `schedule.type = "linear" is not allowed`},
+		{`{"schedule": {"type": "cosine", "min_lr": 1}}`, `schedule.min_lr = 1 is not allowed`},
+		{`{"target_accuracy": 1.5}`, `target_accuracy = 1.5 is not allowed: must be in [0, 1]`},
+		{`{"losses": [{"type": "fr", "params": {"metric": "l9"}}]}`, `losses[0].params.metric = "l9" is not allowed`},
+		{`{"losses": [{"lambda": 2}]}`, `losses[0].type is missing`},
+		{`{"steps": 1} {}`, `more than one JSON value`},
+	}
+	for _, c := range bad {
+		_, err := DecodeOptions([]byte(c.json))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.json, err, c.want)
+		}
+	}
+}
+
+func TestRunRejectsBadInput(t *testing.T) {
+	m := smallModel(t, 8, 1, nil)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		src  Source
+		opts Options
+		want string
+	}{
+		{"no source", nil, Options{}, "no source"},
+		{"wrong outputs", newSignTask(8), Options{Losses: []LossSpec{{Type: "cross_entropy", Params: map[string]any{"outputs": []any{1.0, 5.0}}}}}, "params.outputs = [1,5] is not allowed"},
+		{"batch shape", sourceFunc(func(rng *rand.Rand, size int) (*batch.Batch, error) { return batch.New(size, 5, 3, 3) }), Options{Steps: 2}, "step 1: the source gave a batch of 4 trials with 3 inputs"},
+		{"state_pred tau", newSignTask(8), Options{Steps: 2, Losses: []LossSpec{{Type: "state_pred", Params: map[string]any{"tau": 8.0}}}}, "tau = 8 is not allowed for batches of 8 steps"},
+	}
+	for _, c := range cases {
+		c.opts.BatchSize, c.opts.Quiet = 4, true
+		_, err := Run(ctx, m, c.src, c.opts)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+type sourceFunc func(rng *rand.Rand, size int) (*batch.Batch, error)
+
+func (f sourceFunc) Sample(rng *rand.Rand, size int) (*batch.Batch, error) { return f(rng, size) }
+
+// TestLogLinesAndRunFiles: off a terminal, one log line every LogEvery
+// steps; the run directory holds last.npz, best.npz, history.csv (every
+// step, every term) and summary.json.
+func TestLogLinesAndRunFiles(t *testing.T) {
+	dir := t.TempDir()
+	task := newSignTask(12)
+	var out bytes.Buffer
+	m := smallModel(t, 16, 2, nil)
+	res, err := Run(context.Background(), m, task, Options{Steps: 30, BatchSize: 8, LogEvery: 10, EvalEvery: 15, EvalTrials: 16,
+		Output: &out, Dir: dir, Score: task.score, Losses: []LossSpec{{Type: "mse"}, {Type: "fr", Lambda: 0.01}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "step 10/30  loss ") || !strings.Contains(lines[2], "(mse ") ||
+		!strings.Contains(lines[2], "acc ") || !strings.Contains(lines[2], "steps/s  ETA") {
+		t.Errorf("log lines:\n%s", out.String())
+	}
+	for _, f := range []string{LastFile, BestFile, HistoryFile, SummaryFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	h := readHistory(t, filepath.Join(dir, HistoryFile))
+	if strings.Join(h[0], ",") != "step,stage,mse,fr_l2,total,grad_norm,lr,accuracy,eval_mse,wall_s" || len(h) != 31 {
+		t.Errorf("history header %v, %d rows", h[0], len(h))
+	}
+	if h[15][7] == "" || h[14][7] != "" || h[30][7] == "" {
+		t.Errorf("accuracy column should be set at evaluation steps 15 and 30 only: %v %v %v", h[14], h[15], h[30])
+	}
+	var s Summary
+	b, _ := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Steps != 30 || s.Eval == nil || s.Eval.Accuracy != res.Eval.Accuracy || math.IsNaN(s.Loss) || len(s.Losses) != 2 {
+		t.Errorf("summary %+v", s)
+	}
+}
+
+// TestQuiet: nothing is written with Quiet.
+func TestQuiet(t *testing.T) {
+	var out bytes.Buffer
+	m := smallModel(t, 8, 2, nil)
+	if _, err := Run(context.Background(), m, newSignTask(8), Options{Steps: 5, BatchSize: 4, LogEvery: 1, EvalEvery: -1, Output: &out, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("quiet run wrote %q", out.String())
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	var out bytes.Buffer
+	p := newBar(&out, 10, 0)
+	for s := 1; s <= 10; s++ {
+		r := Record{Step: s, Total: 0.5}
+		if s == 10 {
+			r.Eval = &Eval{Accuracy: 0.75}
+		}
+		p.step(r)
+	}
+	p.finish()
+	got := out.String()
+	for _, want := range []string{"loss 0.5", "acc 0.750", "10/10", "steps/s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("bar output lacks %q: %q", want, got)
+		}
+	}
+}
