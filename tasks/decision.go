@@ -67,14 +67,18 @@ const pdmDesc = "perceptual decision making (Britten 1992): integrate noisy evid
 // throughout). Outputs: fixation, left, right. Conditions: coherence (%),
 // signed_coherence (positive = right), direction (0 left, 1 right).
 //
-// Defaults: dt 10, fixation 100, stimulus 600, delay 0, decision 300
-// (pycog; 100 trial steps), coherences 3.2, 6.4, 12.8, 25.6, 51.2 %,
-// sigma 0.65. The reference set has 0 % in place of 3.2 %: a 0 % trial has
-// no correct answer, so dale leaves it out by default. With these
-// defaults an ideal observer (the sign of the summed evidence difference
-// over the stimulus) is right on about 95 % of trials but on only about
-// 80 % at 3.2 %, so the psychometric curve is a curve (see the test
-// TestPDMDefaultsIdealObserver).
+// Defaults: dt 10, fixation 300, stimulus 400, delay 0, decision 300 (100
+// steps; NeuroGym has fixation 100, stimulus 2000, decision 100, pycog
+// stimulus 800 and decision 300), coherences 3.2, 6.4, 12.8, 25.6, 51.2 %,
+// sigma 0.53. The reference set has 0 % in place of 3.2 %: a 0 % trial has
+// no correct answer, so dale leaves it out by default. With these defaults
+// an ideal observer (the sign of the summed right − left evidence over the
+// stimulus, see IdealObserver) is right on about 95 % of trials but on
+// only about 80 % at 3.2 %, so the psychometric curve is a curve (see the
+// test TestPDMDefaultsIdealObserver). A leaky integrator of the evidence
+// with a 100 ms time constant reaches about 92 %: the stimulus is short
+// enough for a network of τ = 100 ms units to approach the ideal without
+// very slow dynamics.
 type PDMParams struct {
 	Common
 	Coherences []float64 `json:"coherences"` // %, each in [0, 100]
@@ -84,9 +88,9 @@ type PDMParams struct {
 // DefaultPDM returns the default parameters of "pdm".
 func DefaultPDM() *PDMParams {
 	return &PDMParams{
-		Common:     defaultCommon(0.65),
+		Common:     defaultCommon(0.53),
 		Coherences: []float64{3.2, 6.4, 12.8, 25.6, 51.2},
-		Timing:     DMTiming{Fixation: Fixed(100), Stimulus: Fixed(600), Delay: Fixed(0), Decision: Fixed(300)},
+		Timing:     DMTiming{Fixation: Fixed(300), Stimulus: Fixed(400), Delay: Fixed(0), Decision: Fixed(300)},
 	}
 }
 

@@ -40,8 +40,8 @@ func Example() {
 	// inputs:  [{fixation 1} {left 1} {right 1}]
 	// outputs: [{fixation 1} {left 1} {right 1}]
 	// batch: 64 trials × 100 steps of 10 ms, 3 inputs, 3 outputs
-	// fixation  steps [ 0,  10)
-	// stimulus  steps [10,  70)
+	// fixation  steps [ 0,  30)
+	// stimulus  steps [30,  70)
 	// delay     steps [70,  70)
 	// decision  steps [70, 100)
 	// coherence 6.4%, correct choice 0 (left)

@@ -40,7 +40,7 @@ func TestRegistry(t *testing.T) {
 	if err := json.Unmarshal(task.Spec().Params, &p); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(p.Coherences, []float64{10, 20}) || !reflect.DeepEqual(p.Timing.Stimulus, Uniform(300, 500)) || p.Timing.Fixation.Value != 100 || p.Sigma != 0.65 {
+	if !reflect.DeepEqual(p.Coherences, []float64{10, 20}) || !reflect.DeepEqual(p.Timing.Stimulus, Uniform(300, 500)) || p.Timing.Fixation.Value != 300 || p.Sigma != 0.53 {
 		t.Errorf("resolved params %+v", p)
 	}
 	b := sample(t, task, 3, 50)

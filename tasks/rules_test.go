@@ -92,7 +92,7 @@ func TestTaskRules(t *testing.T) {
 		periods []int // steps of each period when fixed; nil to skip
 		check   check
 	}{
-		{"pdm", "", []int{10, 60, 0, 30}, func(t *testing.T, v view, tr batch.Trial) {
+		{"pdm", "", []int{30, 40, 0, 30}, func(t *testing.T, v view, tr batch.Trial) {
 			fixateChoose(t, v, tr)
 			evidence(t, v, tr, 1, tr.Conditions["signed_coherence"])
 		}},
@@ -414,10 +414,10 @@ func TestNoiseIndependentOfDT(t *testing.T) {
 		return ss / float64(b.Size)
 	}
 	v5, v20 := variance(5), variance(20)
-	// Expected σ²·T = 600 (ms); a 3000-sample variance is within ±10 %.
+	// Expected σ²·T = 400 (ms); a 3000-sample variance is within ±10 %.
 	for _, v := range []float64{v5, v20} {
-		if math.Abs(v-600)/600 > 0.1 {
-			t.Errorf("integrated noise variance %v at dt 5 and %v at dt 20, want both about 600", v5, v20)
+		if math.Abs(v-400)/400 > 0.1 {
+			t.Errorf("integrated noise variance %v at dt 5 and %v at dt 20, want both about 400", v5, v20)
 		}
 	}
 }

@@ -39,7 +39,7 @@ func TestTasksCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--show pdm: exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{`"coherences": [`, `"sigma": 0.65`, "decision   [  70,  100)     300 ms", "batches are padded to 100"} {
+	for _, want := range []string{`"coherences": [`, `"sigma": 0.53`, "decision   [  70,  100)     300 ms", "batches are padded to 100"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("--show pdm lacks %q:\n%s", want, stdout)
 		}
