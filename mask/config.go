@@ -24,7 +24,7 @@ type Config interface {
 }
 
 // Types lists the mask types FromJSON knows.
-var Types = []string{TypeMultiArea, TypeMultiAreaEI, TypeRandomInput, TypeMultiIO}
+func Types() []string { return []string{TypeMultiArea, TypeMultiAreaEI, TypeRandomInput, TypeMultiIO} }
 
 // keys lists, per type, the JSON keys it accepts besides "type" and "seed".
 var keys = map[string][]string{
@@ -61,10 +61,10 @@ func ParseJSON(data []byte) (Config, error) {
 	typ := ""
 	raw, ok := fields["type"]
 	if !ok {
-		return nil, fmt.Errorf("mask: type is missing: must be one of %s", strings.Join(Types, ", "))
+		return nil, fmt.Errorf("mask: type is missing: must be one of %s", strings.Join(Types(), ", "))
 	}
 	if err := json.Unmarshal(raw, &typ); err != nil || keys[typ] == nil {
-		return nil, &ConfigError{Field: "type", Value: compact(raw), Allowed: "must be one of " + strings.Join(Types, ", ")}
+		return nil, &ConfigError{Field: "type", Value: compact(raw), Allowed: "must be one of " + strings.Join(Types(), ", ")}
 	}
 	allowed := keys[typ]
 	for _, k := range order {
@@ -181,7 +181,7 @@ func ParseJSON(data []byte) (Config, error) {
 // ownersOf lists the types that accept key, or "" if none does.
 func ownersOf(key string) string {
 	var owners []string
-	for _, t := range Types {
+	for _, t := range Types() {
 		if slices.Contains(keys[t], key) {
 			owners = append(owners, t)
 		}

@@ -63,3 +63,33 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// The same kind of network from a JSON config, as "dale mask --config"
+// reads it: nn4n's parameter names plus "type" and "seed".
+func ExampleFromJSON() {
+	m, err := mask.FromJSON([]byte(`{
+		"type": "multi_area_ei", "seed": 7, "dims": [1, 90, 2],
+		"n_areas": [60, 30], "area_connectivities": [[1, 0.05], [0.2, 1]],
+		"exc_pct": 0.75, "inter_area_connections": [true, false, true, false]
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ei := m.(mask.EI)
+	nExc := 0
+	for _, e := range ei.Excitatory() {
+		if e {
+			nExc++
+		}
+	}
+	fmt.Println(m.Type(), "seed", m.Seed(), "excitatory neurons:", nExc)
+	fmt.Println(m.(*mask.MultiAreaEI).AreaNames())
+
+	_, err = mask.FromJSON([]byte(`{"type": "multi_area_ei", "exc_pct": 1.5}`))
+	fmt.Println(err)
+	// Output:
+	// multi_area_ei seed 7 excitatory neurons: 67
+	// [area_1 area_2]
+	// mask: exc_pct = 1.5 is not allowed: must be in [0, 1]
+}

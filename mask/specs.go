@@ -17,7 +17,7 @@ type Spec struct {
 // MultiAreaEI: dims, hidden_size, input_dim, readout_dim, n_areas,
 // area_connectivities, input_areas, readout_areas, exc_pct,
 // inter_area_connections, inh_readout). Values are int, float64, bool,
-// []int, []bool, [2]int or [][]float64.
+// []int, []bool or [][]float64.
 type Specs []Spec
 
 // Get returns the value of key and whether it is present.
