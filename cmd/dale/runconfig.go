@@ -207,7 +207,8 @@ func resolve(rc runConfig, dir string) (*resolved, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mask: %v", err)
 		}
-		if _, ok := model["masks"]; ok {
+		var file string
+		if raw, ok := model["masks"]; ok && json.Unmarshal(raw, &file) == nil && file != "" {
 			return nil, fmt.Errorf("model.masks and mask are both set; give the mask either as a config (mask) or as an .npz file (model.masks), not both")
 		}
 		r.mask = m
