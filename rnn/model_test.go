@@ -4,8 +4,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dale-rnn/dale/internal/npz"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -698,4 +702,87 @@ func TestSeedAndFloat64(t *testing.T) {
 	}
 	y, _ := refForward(m, x, 2, 5)
 	maxDiff(t, "float64 outputs", res.Outputs, y, 1e-6)
+}
+
+// Weights, biases and plasticity from .npy files, masks from an .npz laid
+// out as package mask writes it (extra arrays ignored).
+func TestFilesInConfig(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(4, 4))
+	in, n, out := 2, 6, 1
+	ms := eiMasks(rng, in, n, out, 4, 0.7)
+	f32 := func(v []float64) []float32 {
+		o := make([]float32, len(v))
+		for i, x := range v {
+			o[i] = float32(x)
+		}
+		return o
+	}
+	if err := npz.Write(filepath.Join(dir, "masks.npz"),
+		npz.Array{Name: "input", Shape: []int{in, n}, Data: f32(ms.Input)},
+		npz.Array{Name: "hidden", Shape: []int{n, n}, Data: f32(ms.Hidden)},
+		npz.Array{Name: "readout", Shape: []int{n, out}, Data: f32(ms.Readout)},
+		npz.Array{Name: "area", Shape: []int{n}, Data: make([]int64, n)},
+	); err != nil {
+		t.Fatal(err)
+	}
+	wrec := make([]float64, n*n)
+	for i := range wrec {
+		wrec[i] = rng.NormFloat64() // signs the mask will override
+	}
+	wrec[1] = 0 // exactly 0 where the mask may be nonzero: must start at ±minAbsWeight
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(npz.WriteNPYFile(filepath.Join(dir, "w_rec.npy"), npz.Array{Shape: []int{n, n}, Data: wrec}))
+	must(npz.WriteNPYFile(filepath.Join(dir, "b_rec.npy"), npz.Array{Shape: []int{n}, Data: []float32{1, 2, 3, 4, 5, 6}}))
+	pl := make([]float32, n*n)
+	pl[0] = 0.25
+	must(npz.WriteNPYFile(filepath.Join(dir, "p_rec.npy"), npz.Array{Shape: []int{n, n}, Data: pl}))
+	cfgPath := filepath.Join(dir, "model.json")
+	must(os.WriteFile(cfgPath, []byte(`{"dims": [2, 6, 1], "masks": "masks.npz",
+		"weights": ["uniform", "w_rec.npy", "normal"], "biases": ["b_rec.npy", "none"],
+		"plasticity": [1, "p_rec.npy", 0.5], "ei_balance": "none"}`), 0o644))
+	cfg, err := LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(cfg, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Dale() {
+		t.Fatal("a signed mask file did not turn dale on")
+	}
+	if m.Param(NameBOut) != nil || len(m.Params()) != 4 {
+		t.Fatalf("biases [file, none]: params %d, b_out present %v", len(m.Params()), m.Param(NameBOut) != nil)
+	}
+	if b := m.Param(NameBRec).Float64s(); b[5] != 6 {
+		t.Fatalf("b_rec from file = %v", b)
+	}
+	raw := m.Param(NameWRec).Float64s()
+	_, er, _ := m.Effective()
+	eff := toFloat64(er.Data())
+	for i := range raw {
+		mk := ms.Hidden[i]
+		want := math.Abs(float64(float32(wrec[i]))) * mk
+		if i == 1 && mk != 0 {
+			want = float64(float32(minAbsWeight)) * mk
+		}
+		if math.Abs(eff[i]-want) > 1e-7 {
+			t.Fatalf("w_rec_eff[%d] = %v, want |file value| × mask = %v", i, eff[i], want)
+		}
+	}
+	if p := m.Param(NameWRec).Plasticity; p[0] != 0.25 || p[1] != 0 {
+		t.Fatalf("plasticity from file = %v", p[:2])
+	}
+	if p := m.Param(NameWOut).Plasticity; p[0] != 0.5 {
+		t.Fatalf("scalar plasticity = %v", p)
+	}
+	if m.Param(NameWIn).Plasticity != nil {
+		t.Fatal("plasticity 1 should be nil (1 everywhere)")
+	}
 }
