@@ -48,13 +48,29 @@ func benchCases(which string, blasNames []string) ([]benchmarks.Case, error) {
 }
 
 func runBench(ctx context.Context, args []string, e *env) error {
-	fs := newFlagSet("bench", "bench [--json] [--case R|scaling|all|smoke] [--blas go|openblas|both] [--min-time 2s]", e)
+	fs := newFlagSet("bench", "bench [--json] [--case R|scaling|all|smoke] [--blas go|openblas|both] [--engine fused|unrolled|both] [--masked true|false|both] [--min-time 2s]\n\n"+
+		"Times one training step (forward, backward, Adam) of config R: MultiAreaEI mask dims [4, 256, 2],\n"+
+		"relu, dt 10, tau 100, batch 64, 100 steps, float32. Masked and unmasked runs of one engine are\n"+
+		"timed interleaved; memory figures are cleanest for the first case of a process (gorgonia keeps\n"+
+		"tensor pools), so for the memory of one case run it alone with --engine and --masked.", e)
 	asJSON := fs.Bool("json", false, "print one JSON object per measured case, one per line")
 	which := fs.String("case", "all", "which cases: R (config R: both engines, masked and unmasked, each BLAS), scaling (N, steps, batch), all, or smoke (a tiny case)")
 	blasFlag := fs.String("blas", "both", "BLAS to measure: go, openblas, or both (each one that loads)")
 	minTime := fs.Duration("min-time", 2*time.Second, "time each case for at least this long (within 5 to 30 steps)")
+	engine := fs.String("engine", "both", "engines to measure: fused, unrolled or both")
+	masked := fs.String("masked", "both", "masking to measure: true (config R's signed mask with Dale), false (no masks) or both")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	switch *engine {
+	case "both", "fused", "unrolled":
+	default:
+		return fmt.Errorf("--engine = %q is not allowed: must be fused, unrolled or both", *engine)
+	}
+	switch *masked {
+	case "both", "true", "false":
+	default:
+		return fmt.Errorf("--masked = %q is not allowed: must be true, false or both", *masked)
 	}
 	if *minTime <= 0 {
 		return fmt.Errorf("--min-time = %v is not allowed: must be > 0", *minTime)
@@ -73,9 +89,18 @@ func runBench(ctx context.Context, args []string, e *env) error {
 	default:
 		return fmt.Errorf("--blas = %q is not allowed: must be go, openblas or both", *blasFlag)
 	}
-	cases, err := benchCases(*which, names)
+	all, err := benchCases(*which, names)
 	if err != nil {
 		return err
+	}
+	var cases []benchmarks.Case
+	for _, c := range all {
+		if (*engine == "both" || *engine == c.Engine) && (*masked == "both" || *masked == fmt.Sprint(c.Masked)) {
+			cases = append(cases, c)
+		}
+	}
+	if len(cases) == 0 {
+		return fmt.Errorf("no case of --case %s has --engine %s and --masked %s (the scaling cases are fused and masked)", *which, *engine, *masked)
 	}
 	opts := benchmarks.Options{MinTime: *minTime}
 	if *which == "smoke" {

@@ -80,3 +80,27 @@ func TestBenchErrors(t *testing.T) {
 		t.Errorf("dale bench --help: exit %d, output %q", code, out)
 	}
 }
+
+func TestBenchFilters(t *testing.T) {
+	code, out, errOut := runCLI("bench", "--case", "smoke", "--json", "--blas", "go", "--engine", "fused", "--masked", "true")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"engine":"fused"`) || !strings.Contains(lines[0], `"masked":true`) || !strings.Contains(lines[1], `"mask-ops"`) {
+		t.Fatalf("want one fused masked case and its mask-ops line, got:\n%s", out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--engine", "lstm"}, `--engine = "lstm" is not allowed`},
+		{[]string{"--masked", "yes"}, `--masked = "yes" is not allowed`},
+		{[]string{"--case", "scaling", "--engine", "unrolled"}, "no case of --case scaling has --engine unrolled"},
+	} {
+		code, _, errOut := runCLI(append([]string{"bench"}, c.args...)...)
+		if code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("dale bench %v: exit %d, stderr %q; want 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+}
