@@ -119,6 +119,30 @@ func TestInvalidParams(t *testing.T) {
 			t.Errorf("Parse(%s) = %v, want an error containing %q", tc.spec, err, tc.want)
 		}
 	}
+	// Building from Go parameter values validates the same way.
+	p := DefaultRomo()
+	p.Pairs = nil
+	if _, err := p.Build(); err == nil || !strings.Contains(err.Error(), "tasks: romo: pairs = []") {
+		t.Errorf("Build of bad romo params: %v", err)
+	}
+	gp := DefaultGoNoGo()
+	gp.GoProb = 1
+	if g, err := gp.Build(); err != nil || g.Name() != "gonogo" {
+		t.Errorf("Build of go_prob 1: %v", err)
+	}
+	// The task keeps its own copy of the parameters.
+	pp := DefaultPDM()
+	pp.Timing.Stimulus = Choice(100, 200)
+	pt, err := pp.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := string(pt.Spec().Params)
+	pp.Coherences[0] = 99
+	pp.Timing.Stimulus.Values[0] = 900
+	if after := string(pt.Spec().Params); after != before {
+		t.Errorf("changing the parameter values changed the task: %s → %s", before, after)
+	}
 	// Sample refuses bad arguments instead of panicking.
 	task := mustNew(t, "pdm", "")
 	if _, err := task.Sample(nil, 4); err == nil {

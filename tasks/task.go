@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -143,11 +144,7 @@ func New(name string, params json.RawMessage) (Task, error) {
 			return nil, fmt.Errorf("tasks: %s: %w", name, explain(err, raw, e.defaults()))
 		}
 	}
-	t, err := p.build()
-	if err != nil {
-		return nil, fmt.Errorf("tasks: %s: %w", name, err)
-	}
-	return t, nil
+	return buildNamed(name, p)
 }
 
 // FromSpec builds the task a Spec names.
@@ -287,3 +284,53 @@ func allowedKeys(defaults any) string {
 	sort.Strings(keys)
 	return strings.Join(keys, ", ")
 }
+
+// buildNamed builds from a deep copy of p, so that a caller changing its
+// parameter values later does not change the task.
+func buildNamed(name string, p params) (Task, error) {
+	if data, err := json.Marshal(p); err == nil {
+		cp := reflect.New(reflect.TypeOf(p).Elem()).Interface().(params)
+		if json.Unmarshal(data, cp) == nil {
+			p = cp
+		}
+	}
+	t, err := p.build()
+	if err != nil {
+		return nil, fmt.Errorf("tasks: %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// Build validates the parameters and builds the task (as New does from
+// JSON): p := DefaultPDM(); p.Sigma = 0; task, err := p.Build().
+func (p *PDMParams) Build() (Task, error) { return buildNamed("pdm", p) }
+
+// Build validates the parameters and builds the task.
+func (p *CtxDMParams) Build() (Task, error) { return buildNamed("ctxdm", p) }
+
+// Build validates the parameters and builds the task.
+func (p *MultisensoryParams) Build() (Task, error) { return buildNamed("multisensory", p) }
+
+// Build validates the parameters and builds the task.
+func (p *RomoParams) Build() (Task, error) { return buildNamed("romo", p) }
+
+// Build validates the parameters and builds the task.
+func (p *DMSParams) Build() (Task, error) { return buildNamed("dms", p) }
+
+// Build validates the parameters and builds the task.
+func (p *DMCParams) Build() (Task, error) { return buildNamed("dmc", p) }
+
+// Build validates the parameters and builds the task.
+func (p *GoNoGoParams) Build() (Task, error) { return buildNamed("gonogo", p) }
+
+// Build validates the parameters and builds the task.
+func (p *AntiParams) Build() (Task, error) { return buildNamed("antisaccade", p) }
+
+// Build validates the parameters and builds the task.
+func (p *RSGParams) Build() (Task, error) { return buildNamed("rsg", p) }
+
+// Build validates the parameters and builds the task.
+func (p *FlipFlopParams) Build() (Task, error) { return buildNamed("flipflop", p) }
+
+// Build validates the parameters and builds the task.
+func (p *SineParams) Build() (Task, error) { return buildNamed("sine", p) }
