@@ -1,0 +1,69 @@
+package train
+
+import (
+	"context"
+	"io"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dale-rnn/dale/batch"
+)
+
+// TestEarlyStopAndCurriculum: stage 0 (easy, strong stimulus) hands over to
+// stage 1 at accuracy 0.8; the run stops as Converged once stage 1 reaches
+// the target accuracy, long before the step limit.
+func TestEarlyStopAndCurriculum(t *testing.T) {
+	easy, hard := newSignTask(16), newSignTask(20)
+	easy.coh, easy.noise = 1, 0.1
+	m := smallModel(t, 24, 3, nil)
+	var stages []int
+	res, err := Run(context.Background(), m, nil, Options{Steps: 2000, BatchSize: 16, EvalEvery: 20, EvalTrials: 64, Output: io.Discard,
+		Optimizer: OptimizerConfig{LR: 1e-2}, Score: hard.score, TargetAccuracy: 0.8,
+		Curriculum: []Stage{{Name: "easy", Source: easy, Threshold: 0.8}, {Name: "hard", Source: hard}},
+		Recorder: RecorderFunc(func(r Record) error {
+			if len(stages) == 0 || stages[len(stages)-1] != r.Stage {
+				stages = append(stages, r.Stage)
+			}
+			return nil
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("status %v at step %d, stages seen %v, eval %+v", res.Status, res.Step, stages, *res.Eval)
+	if res.Status != Converged || res.Step >= 2000 || res.Eval.Accuracy < 0.8 {
+		t.Errorf("status %v at step %d with accuracy %v: want converged early at >= 0.8", res.Status, res.Step, res.Eval.Accuracy)
+	}
+	if len(stages) != 2 || stages[0] != 0 || stages[1] != 1 || res.Stage != 1 {
+		t.Errorf("stages seen %v, final %d: want 0 then 1", stages, res.Stage)
+	}
+}
+
+// varSteps gives batches of a length that changes with every step, so the
+// trainer needs more graph shapes than it keeps.
+type varSteps struct{ inner *signTask }
+
+func (v varSteps) Sample(rng *rand.Rand, size int) (*batch.Batch, error) {
+	s := *v.inner
+	s.steps = 10 + rng.IntN(6)
+	s.stimOff, s.resp = s.steps/2, s.steps/4
+	return s.Sample(rng, size)
+}
+
+func TestVariableLengthBatches(t *testing.T) {
+	m := smallModel(t, 16, 1, nil)
+	seen := map[int]bool{}
+	task := varSteps{newSignTask(12)}
+	res, err := Run(context.Background(), m, sourceFunc(func(rng *rand.Rand, size int) (*batch.Batch, error) {
+		b, err := task.Sample(rng, size)
+		if err == nil {
+			seen[b.Steps] = true
+		}
+		return b, err
+	}), Options{Steps: 60, BatchSize: 8, EvalEvery: 30, EvalTrials: 16, Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) <= maxGraphs || res.Step != 60 {
+		t.Errorf("%d lengths seen over %d steps: want more than %d", len(seen), res.Step, maxGraphs)
+	}
+}
