@@ -257,3 +257,38 @@ func TestDeterminism(t *testing.T) {
 		})
 	}
 }
+
+// The choice is the mean over the decision steps the mask judges, and only
+// judged steps can break fixation: under the Yang mask a wrong answer in
+// the grace period and a dip of fixation in the first 100 ms do not count;
+// under the "trial" mask they do.
+func TestScoreUsesMaskedSteps(t *testing.T) {
+	for _, tc := range []struct {
+		params      string
+		wantCorrect bool
+	}{
+		{"", true},
+		{`{"mask": {"kind": "trial"}}`, false},
+	} {
+		task := mustNew(t, "pdm", tc.params)
+		b := sample(t, task, 6, 50)
+		out := policy(b, func(i int) int { return b.Trials[i].Choice }, false)
+		for i, tr := range b.Trials {
+			dec, _ := tr.Period("decision")
+			wrong := 2 - tr.Choice // the other choice output
+			for s := dec.Start; s < dec.Start+10; s++ {
+				out[b.At(i, s, wrong, b.Out)] = 10
+			}
+			for s := 0; s < 10; s++ {
+				out[b.At(i, s, 0, b.Out)] = 0
+			}
+		}
+		sc, err := task.Score(b, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]float64{true: 1, false: 0}[tc.wantCorrect]; sc.Accuracy != want {
+			t.Errorf("mask %q: accuracy %v, want %v (fixation breaks %v)", tc.params, sc.Accuracy, want, sc.FixationBreaks)
+		}
+	}
+}
