@@ -108,27 +108,33 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Run 'dale <command> --help' for the flags of one command.")
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting and
-// prints its help to the command's stdout.
-func newFlagSet(name, synopsis string, e *env) *flag.FlagSet {
+// flagSet is a flag set that reports errors instead of exiting and prints
+// its help (to the command's stdout) only when asked with --help.
+type flagSet struct {
+	*flag.FlagSet
+	help func()
+}
+
+// newFlagSet returns the flag set of one command.
+func newFlagSet(name, synopsis string, e *env) *flagSet {
 	fs := flag.NewFlagSet("dale "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
+	fs.Usage = func() {} // parse errors print one line, not the help
+	help := func() {
 		fmt.Fprintf(e.stdout, "usage: dale %s\n\n", synopsis)
 		fs.SetOutput(e.stdout)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}
-	return fs
+	return &flagSet{FlagSet: fs, help: help}
 }
 
 // parseFlags parses args into fs, printing help on --help, and refuses
 // positional arguments.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+func parseFlags(fs *flagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return err
+			fs.help()
 		}
 		return err
 	}
