@@ -50,18 +50,3 @@ func ExampleEigenvalues() {
 }
 
 // Choices per signed coherence level, then a logistic fit.
-func ExampleFitLogistic() {
-	evidence := []float64{-0.2, -0.2, -0.2, -0.2, 0, 0, 0, 0, 0.2, 0.2, 0.2, 0.2}
-	right := []bool{false, false, false, true, false, true, true, true, true, true, true, false}
-	levels, p, n, _ := analysis.PsychometricPoints(evidence, right)
-	fmt.Println(levels, p, n)
-	fit, err := analysis.FitLogistic(levels, p, n)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Printf("bias %.3f, slope %.2f, P(right | 0.1) = %.2f\n", fit.Bias, fit.Slope, fit.At(0.1))
-	// Output:
-	// [-0.2 0 0.2] [0.25 0.75 0.75] [4 4 4]
-	// bias -0.072, slope 5.67, P(right | 0.1) = 0.73
-}
