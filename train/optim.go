@@ -82,9 +82,9 @@ func (c OptimizerConfig) validate() error {
 type optimizer interface {
 	// begin starts a new step (Adam's bias corrections count steps).
 	begin()
-	// update writes the update of parameter i, computed from gradient g at
-	// learning rate lr, into delta (same length as g).
-	update(i int, g []float64, lr float64, delta []float64)
+	// update writes the update of parameter i, computed from the gradient
+	// scale·g at learning rate lr, into delta (same length as g).
+	update(i int, g []float64, scale, lr float64, delta []float64)
 	// arrays returns the state to store in a checkpoint.
 	arrays() []npz.Array
 	// restore sets the state from checkpoint arrays.
@@ -134,12 +134,13 @@ func (o *adam) begin() {
 	o.corr2 = 1 - math.Pow(o.cfg.Beta2, float64(o.t))
 }
 
-func (o *adam) update(i int, g []float64, lr float64, delta []float64) {
+func (o *adam) update(i int, g []float64, scale, lr float64, delta []float64) {
 	b1, b2, eps := o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps
 	m, v := o.m[i][:len(g)], o.v[i][:len(g)]
 	step := lr / o.corr1
 	sc2 := math.Sqrt(o.corr2)
 	for j, gj := range g {
+		gj *= scale
 		mj := b1*m[j] + (1-b1)*gj
 		vj := b2*v[j] + (1-b2)*gj*gj
 		m[j], v[j] = mj, vj
@@ -182,16 +183,16 @@ type sgd struct {
 
 func (o *sgd) begin() {}
 
-func (o *sgd) update(i int, g []float64, lr float64, delta []float64) {
+func (o *sgd) update(i int, g []float64, scale, lr float64, delta []float64) {
 	if o.buf == nil {
 		for j, gj := range g {
-			delta[j] = -lr * gj
+			delta[j] = -lr * (gj * scale)
 		}
 		return
 	}
 	mu, b := o.cfg.Momentum, o.buf[i][:len(g)]
 	for j, gj := range g {
-		b[j] = mu*b[j] + gj
+		b[j] = mu*b[j] + gj*scale
 		delta[j] = -lr * b[j]
 	}
 }
@@ -227,10 +228,11 @@ type rmsprop struct {
 
 func (o *rmsprop) begin() {}
 
-func (o *rmsprop) update(i int, g []float64, lr float64, delta []float64) {
+func (o *rmsprop) update(i int, g []float64, scale, lr float64, delta []float64) {
 	a, eps, mu := o.cfg.Alpha, o.cfg.Eps, o.cfg.Momentum
 	sq := o.sq[i][:len(g)]
 	for j, gj := range g {
+		gj *= scale
 		sq[j] = a*sq[j] + (1-a)*gj*gj
 		step := gj / (math.Sqrt(sq[j]) + eps)
 		if o.buf != nil {

@@ -315,6 +315,16 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 		}
 		stages = []Stage{{Name: "", Source: src}}
 	}
+	needsScore := o.TargetAccuracy > 0
+	for _, s := range o.Curriculum {
+		needsScore = needsScore || s.Threshold > 0
+	}
+	if needsScore && o.Score == nil {
+		return nil, errors.New("train: target_accuracy and curriculum thresholds need accuracy: set Options.Score")
+	}
+	if needsScore && o.EvalEvery < 0 {
+		return nil, fmt.Errorf("train: eval_every = %d (never) is not allowed with a target accuracy or curriculum thresholds: they are checked at evaluations", opts.EvalEvery)
+	}
 	dims := m.Dims()
 	defs, err := parseLosses(o.Losses, dims[2])
 	if err != nil {
@@ -804,17 +814,19 @@ func (t *trainer) trainStep(k int, bt *batch.Batch, tm *Timing) (Record, time.Du
 		switch d := gt.Data().(type) {
 		case []float32:
 			for j, x := range d {
-				g[j] = float64(x)
+				y := float64(x)
+				g[j] = y
+				sq += y * y
 			}
 			clear(d)
 		case []float64:
-			copy(g, d)
+			for j, y := range d {
+				g[j] = y
+				sq += y * y
+			}
 			clear(d)
 		default:
 			return rec, graphTime, fmt.Errorf("train: step %d: gradient of %q holds %T", k+1, p.Name, d)
-		}
-		for _, x := range g {
-			sq += x * x
 		}
 		if math.IsNaN(sq) || math.IsInf(sq, 0) {
 			for _, x := range g {
@@ -827,19 +839,15 @@ func (t *trainer) trainStep(k int, bt *batch.Batch, tm *Timing) (Record, time.Du
 	}
 	norm := math.Sqrt(sq)
 	rec.GradNorm = norm
+	scale := 1.0
 	if c := t.opts.ClipNorm; c > 0 && norm > c {
-		s := c / (norm + 1e-6)
-		for _, g := range t.grads {
-			for j := range g {
-				g[j] *= s
-			}
-		}
+		scale = c / (norm + 1e-6)
 	}
 	// Updates: Δ from the optimiser, scaled by plasticity, checked into a
 	// scratch copy, then copied in (so a non-finite result changes nothing).
 	t.opt.begin()
 	for i, p := range t.params {
-		t.opt.update(i, t.grads[i], lr, t.deltas[i])
+		t.opt.update(i, t.grads[i], scale, lr, t.deltas[i])
 		if j, v, ok := applyUpdate(p.Value.Data(), t.deltas[i], p.Plasticity, t.scratch[i]); !ok {
 			_ = j
 			return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "parameter", Name: p.Name, Value: v, LR: lr}
