@@ -86,6 +86,8 @@ func TestInvalidParams(t *testing.T) {
 		{"romo", `{"pairs": [[10, 10]]}`, []string{"pairs[0] = [10 10]", "must differ"}},
 		{"romo", `{"pairs": [[10, -3]]}`, []string{"pairs[0]", "> 0"}},
 		{"dms", `{"ring": 1}`, []string{"ring = 1", "[2, 1024]"}},
+		{"dms", `{"ring": 1.5}`, []string{"ring = (a JSON number 1.5)", "an integer"}},
+		{"antisaccade", `{"anti": "yes"}`, []string{"anti = (a JSON string)", "true or false"}},
 		{"dmc", `{"ring": 15}`, []string{"ring = 15", "even"}},
 		{"antisaccade", `{"tolerance": 4}`, []string{"tolerance = 4", "3.14"}},
 		{"gonogo", `{"go_prob": 1.5}`, []string{"go_prob = 1.5", "[0, 1]"}},

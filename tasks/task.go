@@ -239,11 +239,13 @@ func jsonKind(goType string) string {
 		if i := strings.Index(k, " "); i >= 0 {
 			k = k[i+1:]
 		}
-		return "an array of " + map[string]string{"number": "numbers", "string": "strings", "or false": "booleans", "object": "objects"}[k]
+		return "an array of " + map[string]string{"number": "numbers", "integer": "integers", "string": "strings", "or false": "booleans", "object": "objects"}[k]
 	}
 	switch {
-	case strings.HasPrefix(goType, "float"), strings.HasPrefix(goType, "int"):
+	case strings.HasPrefix(goType, "float"):
 		return "a number"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "an integer"
 	case goType == "string" || strings.HasSuffix(goType, "Kind"):
 		return "a string"
 	case goType == "bool":
