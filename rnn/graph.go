@@ -30,7 +30,7 @@ func (m Mode) String() string {
 //
 //	X [B,T,In] → reshape [B·T,In] → · W_in_eff → + b_rec → reshape [B,T,N] = I
 //	V = recurrence(I, W_rec_eff, alpha, init_state, ξ, η)      (fused or unrolled engine)
-//	R = f(V) + η
+//	R = f(V) + η                                              (one op, see graph_ops.go)
 //	Y = reshape(R, [B·T,N]) · W_out_eff + b_out → [B,T,Out]   (one product over all steps)
 //
 // A trainer adds its loss nodes to G, calls gorgonia.Grad(loss,
@@ -98,7 +98,7 @@ func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 		return nil, wrap("input product", err)
 	}
 	if b := nodes[NameBRec]; b != nil {
-		if drive, err = G.BroadcastAdd(drive, b, nil, []byte{0}); err != nil {
+		if drive, err = G.ApplyOp(biasAddOp{m: batch * steps, k: n}, drive, b); err != nil {
 			return nil, wrap("b_rec", err)
 		}
 	}
@@ -132,13 +132,14 @@ func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 	if gr.Potentials, err = engine(m.cfg.Activation, I, gr.WRecEff, alpha, h0, gr.PreNoise, gr.PostNoise); err != nil {
 		return nil, wrap(m.cfg.Engine+" recurrence", err)
 	}
-	if gr.Rates, err = m.cfg.Activation.Node(gr.Potentials); err != nil {
-		return nil, wrap("rates", err)
+	rop := ratesOp{act: m.cfg.Activation, noisy: gr.PostNoise != nil, shape: tensor.Shape{batch, steps, n}}
+	if rop.noisy {
+		gr.Rates, err = G.ApplyOp(rop, gr.Potentials, gr.PostNoise)
+	} else {
+		gr.Rates, err = G.ApplyOp(rop, gr.Potentials)
 	}
-	if gr.PostNoise != nil {
-		if gr.Rates, err = G.Add(gr.Rates, gr.PostNoise); err != nil {
-			return nil, wrap("post-activation noise", err)
-		}
+	if err != nil {
+		return nil, wrap("rates", err)
 	}
 	r2, err := G.Reshape(gr.Rates, tensor.Shape{batch * steps, n})
 	if err != nil {
@@ -149,7 +150,7 @@ func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 		return nil, wrap("readout product", err)
 	}
 	if b := nodes[NameBOut]; b != nil {
-		if y, err = G.BroadcastAdd(y, b, nil, []byte{0}); err != nil {
+		if y, err = G.ApplyOp(biasAddOp{m: batch * steps, k: out}, y, b); err != nil {
 			return nil, wrap("b_out", err)
 		}
 	}

@@ -1,0 +1,385 @@
+package rnn
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"math"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// This file holds the model's own small gorgonia ops: the firing rates
+// R = f(V) + η and the bias add X + b, each one pass over memory forward and
+// one backward. Built from gorgonia's generic elementwise ops they take
+// several passes (a comparison, a product, clones, a broadcast copy of the
+// bias) over the [B·T, N] activity, which at config R costs more than the
+// recurrence's own elementwise work.
+
+// rateF and rateDF are f and f' for one activation (f'(0) = 0 for relu and
+// retanh, as in Activation.Node).
+func rateF(a Activation, v float64) float64 {
+	switch a {
+	case Tanh:
+		return math.Tanh(v)
+	case Sigmoid:
+		return rateSigmoid(v)
+	case ReTanh:
+		if v > 0 {
+			return math.Tanh(v)
+		}
+		return 0
+	case Softplus:
+		return math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v)))
+	default:
+		if v > 0 {
+			return v
+		}
+		return 0
+	}
+}
+
+func rateDF(a Activation, v float64) float64 {
+	switch a {
+	case Tanh:
+		t := math.Tanh(v)
+		return 1 - t*t
+	case Sigmoid:
+		s := rateSigmoid(v)
+		return s * (1 - s)
+	case ReTanh:
+		if v > 0 {
+			t := math.Tanh(v)
+			return 1 - t*t
+		}
+		return 0
+	case Softplus:
+		return rateSigmoid(v)
+	default:
+		if v > 0 {
+			return 1
+		}
+		return 0
+	}
+}
+
+func rateSigmoid(v float64) float64 {
+	if v >= 0 {
+		return 1 / (1 + math.Exp(-v))
+	}
+	e := math.Exp(v)
+	return e / (1 + e)
+}
+
+// rateFloat is the element type of the ops.
+type rateFloat interface{ ~float32 | ~float64 }
+
+// rateApply writes r = f(v) (+ eta when eta is non-nil).
+func rateApply[T rateFloat](a Activation, v, eta, r []T) {
+	if a == ReLU {
+		for i, x := range v {
+			if x > 0 {
+				r[i] = x
+			} else {
+				r[i] = 0
+			}
+		}
+	} else {
+		for i, x := range v {
+			r[i] = T(rateF(a, float64(x)))
+		}
+	}
+	if eta != nil {
+		for i, e := range eta {
+			r[i] += e
+		}
+	}
+}
+
+// rateBackward writes dv = dr ⊙ f'(v).
+func rateBackward[T rateFloat](a Activation, v, dr, dv []T) {
+	if a == ReLU {
+		for i, x := range v {
+			if x > 0 {
+				dv[i] = dr[i]
+			} else {
+				dv[i] = 0
+			}
+		}
+		return
+	}
+	for i, x := range v {
+		dv[i] = dr[i] * T(rateDF(a, float64(x)))
+	}
+}
+
+// rateDense returns the dense, materialised tensor of a value.
+func rateDense(v G.Value) (*tensor.Dense, error) {
+	d, ok := v.(*tensor.Dense)
+	if !ok {
+		return nil, fmt.Errorf("want a *tensor.Dense, got %T", v)
+	}
+	if d.IsMaterializable() {
+		d = d.Materialize().(*tensor.Dense)
+	}
+	return d, nil
+}
+
+func rateHash(write func(h hash.Hash)) uint32 {
+	h := fnv.New32a()
+	write(h)
+	return h.Sum32()
+}
+
+func rateType(dims, arity int) hm.Type {
+	t := G.TensorType{Dims: dims, Of: hm.TypeVariable('a')}
+	ts := make([]hm.Type, arity+1)
+	for i := range ts {
+		ts[i] = t
+	}
+	return hm.NewFnType(ts...)
+}
+
+// ratesOp computes R = f(V) (+ η): inputs V (and η), same shape.
+type ratesOp struct {
+	act   Activation
+	noisy bool
+	shape tensor.Shape
+}
+
+func (op ratesOp) Arity() int {
+	if op.noisy {
+		return 2
+	}
+	return 1
+}
+func (op ratesOp) Type() hm.Type { return rateType(op.shape.Dims(), op.Arity()) }
+func (op ratesOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	return op.shape.Clone(), nil
+}
+func (op ratesOp) Do(vals ...G.Value) (G.Value, error) {
+	if len(vals) != op.Arity() {
+		return nil, fmt.Errorf("%v: %d inputs, want %d", op, len(vals), op.Arity())
+	}
+	v, err := rateDense(vals[0])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	out := tensor.New(tensor.Of(v.Dtype()), tensor.WithShape(op.shape...))
+	var eta *tensor.Dense
+	if op.noisy {
+		if eta, err = rateDense(vals[1]); err != nil {
+			return nil, fmt.Errorf("%v: %w", op, err)
+		}
+	}
+	switch vd := v.Data().(type) {
+	case []float32:
+		var e []float32
+		if eta != nil {
+			e = eta.Data().([]float32)
+		}
+		rateApply(op.act, vd, e, out.Data().([]float32))
+	case []float64:
+		var e []float64
+		if eta != nil {
+			e = eta.Data().([]float64)
+		}
+		rateApply(op.act, vd, e, out.Data().([]float64))
+	default:
+		return nil, fmt.Errorf("%v: dtype %v", op, v.Dtype())
+	}
+	return out, nil
+}
+func (op ratesOp) ReturnsPtr() bool     { return false }
+func (op ratesOp) CallsExtern() bool    { return false }
+func (op ratesOp) OverwritesInput() int { return -1 }
+func (op ratesOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "dale.rates(%s, noisy=%t, %v)", op.act, op.noisy, op.shape)
+}
+func (op ratesOp) Hashcode() uint32 { return rateHash(op.WriteHash) }
+func (op ratesOp) String() string   { return fmt.Sprintf("rates[%s]", op.act) }
+func (op ratesOp) DiffWRT(inputs int) []bool {
+	d := make([]bool, inputs)
+	d[0] = true // the noise is data, not a parameter
+	return d
+}
+func (op ratesOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	dv, err := G.ApplyOp(ratesGradOp{act: op.act, shape: op.shape}, inputs[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	out := G.Nodes{dv}
+	if op.noisy {
+		out = append(out, nil)
+	}
+	return out, nil
+}
+
+// ratesGradOp computes dV = dR ⊙ f'(V) from V and dR.
+type ratesGradOp struct {
+	act   Activation
+	shape tensor.Shape
+}
+
+func (op ratesGradOp) Arity() int    { return 2 }
+func (op ratesGradOp) Type() hm.Type { return rateType(op.shape.Dims(), 2) }
+func (op ratesGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	return op.shape.Clone(), nil
+}
+func (op ratesGradOp) Do(vals ...G.Value) (G.Value, error) {
+	if len(vals) != 2 {
+		return nil, fmt.Errorf("%v: %d inputs, want 2", op, len(vals))
+	}
+	v, err := rateDense(vals[0])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	dr, err := rateDense(vals[1])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	out := tensor.New(tensor.Of(v.Dtype()), tensor.WithShape(op.shape...))
+	switch vd := v.Data().(type) {
+	case []float32:
+		rateBackward(op.act, vd, dr.Data().([]float32), out.Data().([]float32))
+	case []float64:
+		rateBackward(op.act, vd, dr.Data().([]float64), out.Data().([]float64))
+	default:
+		return nil, fmt.Errorf("%v: dtype %v", op, v.Dtype())
+	}
+	return out, nil
+}
+func (op ratesGradOp) ReturnsPtr() bool     { return false }
+func (op ratesGradOp) CallsExtern() bool    { return false }
+func (op ratesGradOp) OverwritesInput() int { return -1 }
+func (op ratesGradOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "dale.ratesGrad(%s, %v)", op.act, op.shape)
+}
+func (op ratesGradOp) Hashcode() uint32 { return rateHash(op.WriteHash) }
+func (op ratesGradOp) String() string   { return fmt.Sprintf("ratesGrad[%s]", op.act) }
+func (op ratesGradOp) DiffWRT(inputs int) []bool {
+	return make([]bool, inputs)
+}
+func (op ratesGradOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	return nil, fmt.Errorf("%v: second derivatives are not supported", op)
+}
+
+// biasAddOp computes X + b for X [M, K] and b [K] (b added to every row).
+type biasAddOp struct{ m, k int }
+
+func (op biasAddOp) Arity() int { return 2 }
+func (op biasAddOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	return hm.NewFnType(G.TensorType{Dims: 2, Of: a}, G.TensorType{Dims: 1, Of: a}, G.TensorType{Dims: 2, Of: a})
+}
+func (op biasAddOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.m, op.k}, nil
+}
+func (op biasAddOp) Do(vals ...G.Value) (G.Value, error) {
+	if len(vals) != 2 {
+		return nil, fmt.Errorf("%v: %d inputs, want 2", op, len(vals))
+	}
+	x, err := rateDense(vals[0])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	b, err := rateDense(vals[1])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(op.m, op.k))
+	switch xd := x.Data().(type) {
+	case []float32:
+		biasRows(xd, b.Data().([]float32), out.Data().([]float32), op.k)
+	case []float64:
+		biasRows(xd, b.Data().([]float64), out.Data().([]float64), op.k)
+	default:
+		return nil, fmt.Errorf("%v: dtype %v", op, x.Dtype())
+	}
+	return out, nil
+}
+
+func biasRows[T rateFloat](x, b, out []T, k int) {
+	for r := 0; r+k <= len(x); r += k {
+		xr, or := x[r:r+k], out[r:r+k]
+		for j, bv := range b[:k] {
+			or[j] = xr[j] + bv
+		}
+	}
+}
+
+func (op biasAddOp) ReturnsPtr() bool      { return false }
+func (op biasAddOp) CallsExtern() bool     { return false }
+func (op biasAddOp) OverwritesInput() int  { return -1 }
+func (op biasAddOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "dale.biasAdd(%d, %d)", op.m, op.k) }
+func (op biasAddOp) Hashcode() uint32      { return rateHash(op.WriteHash) }
+func (op biasAddOp) String() string        { return fmt.Sprintf("biasAdd[%d×%d]", op.m, op.k) }
+func (op biasAddOp) DiffWRT(inputs int) []bool {
+	return []bool{true, true}
+}
+func (op biasAddOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	db, err := G.ApplyOp(biasSumOp{m: op.m, k: op.k}, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{grad, db}, nil
+}
+
+// biasSumOp sums X [M, K] over its rows into [K] (the gradient of the bias).
+type biasSumOp struct{ m, k int }
+
+func (op biasSumOp) Arity() int { return 1 }
+func (op biasSumOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	return hm.NewFnType(G.TensorType{Dims: 2, Of: a}, G.TensorType{Dims: 1, Of: a})
+}
+func (op biasSumOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.k}, nil
+}
+func (op biasSumOp) Do(vals ...G.Value) (G.Value, error) {
+	if len(vals) != 1 {
+		return nil, fmt.Errorf("%v: %d inputs, want 1", op, len(vals))
+	}
+	x, err := rateDense(vals[0])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(op.k))
+	switch xd := x.Data().(type) {
+	case []float32:
+		biasColSum(xd, out.Data().([]float32), op.k)
+	case []float64:
+		biasColSum(xd, out.Data().([]float64), op.k)
+	default:
+		return nil, fmt.Errorf("%v: dtype %v", op, x.Dtype())
+	}
+	return out, nil
+}
+
+func biasColSum[T rateFloat](x, out []T, k int) {
+	// accumulate in float64 for accuracy over many rows
+	acc := make([]float64, k)
+	for r := 0; r+k <= len(x); r += k {
+		for j, v := range x[r : r+k] {
+			acc[j] += float64(v)
+		}
+	}
+	for j := range out {
+		out[j] = T(acc[j])
+	}
+}
+
+func (op biasSumOp) ReturnsPtr() bool      { return false }
+func (op biasSumOp) CallsExtern() bool     { return false }
+func (op biasSumOp) OverwritesInput() int  { return -1 }
+func (op biasSumOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "dale.biasSum(%d, %d)", op.m, op.k) }
+func (op biasSumOp) Hashcode() uint32      { return rateHash(op.WriteHash) }
+func (op biasSumOp) String() string        { return fmt.Sprintf("biasSum[%d×%d]", op.m, op.k) }
+func (op biasSumOp) DiffWRT(inputs int) []bool {
+	return make([]bool, inputs)
+}
+func (op biasSumOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	return nil, fmt.Errorf("%v: second derivatives are not supported", op)
+}

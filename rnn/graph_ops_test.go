@@ -1,0 +1,173 @@
+package rnn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The rates and bias ops give the values and gradients of gorgonia's own
+// elementwise ops (Activation.Node + Add, BroadcastAdd).
+func TestRateAndBiasOpsMatchGorgonia(t *testing.T) {
+	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+		for _, act := range activations {
+			t.Run(dt.String()+"/"+string(act), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(1, 3))
+				const B, T, N = 2, 3, 5
+				vals := func(n int) *tensor.Dense {
+					v := make([]float64, n)
+					for i := range v {
+						v[i] = 2 * rng.NormFloat64()
+					}
+					v[0] = 0 // the kink of relu/retanh
+					if dt == tensor.Float32 {
+						f := make([]float32, n)
+						for i, x := range v {
+							f[i] = float32(x)
+						}
+						return tensor.New(tensor.WithShape(n), tensor.WithBacking(f))
+					}
+					return tensor.New(tensor.WithShape(n), tensor.WithBacking(v))
+				}
+				vv, ev, cv, bv, cv2 := vals(B*T*N), vals(B*T*N), vals(B*T*N), vals(N), vals(B*T*N)
+				run := func(ours bool) (r, y []float64, grads [3][]float64) {
+					g := G.NewGraph()
+					leaf := func(name string, d *tensor.Dense, shape ...int) *G.Node {
+						c := d.Clone().(*tensor.Dense)
+						if err := c.Reshape(shape...); err != nil {
+							t.Fatal(err)
+						}
+						return G.NewTensor(g, dt, len(shape), G.WithShape(shape...), G.WithName(name), G.WithValue(c))
+					}
+					v := leaf("v", vv, B, T, N)
+					eta := leaf("eta", ev, B, T, N)
+					c := leaf("c", cv, B, T, N)
+					x := leaf("x", cv2, B*T, N)
+					b := leaf("b", bv, N)
+					var rn, yn *G.Node
+					var err error
+					if ours {
+						rn, err = G.ApplyOp(ratesOp{act: act, noisy: true, shape: tensor.Shape{B, T, N}}, v, eta)
+						if err == nil {
+							yn, err = G.ApplyOp(biasAddOp{m: B * T, k: N}, x, b)
+						}
+					} else {
+						if rn, err = act.Node(v); err == nil {
+							if rn, err = G.Add(rn, eta); err == nil {
+								yn, err = G.BroadcastAdd(x, b, nil, []byte{0})
+							}
+						}
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					p1 := G.Must(G.HadamardProd(rn, c))
+					p2 := G.Must(G.Square(yn))
+					loss := G.Must(G.Add(G.Must(G.Sum(p1)), G.Must(G.Sum(p2))))
+					gs, err := G.Grad(loss, v, x, b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					vm := G.NewTapeMachine(g)
+					defer vm.Close()
+					if err := vm.RunAll(); err != nil {
+						t.Fatal(err)
+					}
+					r, _ = nodeFloat64(rn)
+					y, _ = nodeFloat64(yn)
+					for i := range gs {
+						grads[i], _ = nodeFloat64(gs[i])
+					}
+					return
+				}
+				r1, y1, g1 := run(true)
+				r2, y2, g2 := run(false)
+				tol := 1e-12
+				if dt == tensor.Float32 {
+					tol = 1e-6
+				}
+				cmp := func(what string, a, b []float64) {
+					t.Helper()
+					if len(a) != len(b) || len(a) == 0 {
+						t.Fatalf("%s: %d vs %d values", what, len(a), len(b))
+					}
+					for i := range a {
+						if math.Abs(a[i]-b[i]) > tol*math.Max(1, math.Abs(b[i])) {
+							t.Fatalf("%s[%d]: ours %v, gorgonia %v", what, i, a[i], b[i])
+						}
+					}
+				}
+				cmp("rates", r1, r2)
+				cmp("bias add", y1, y2)
+				cmp("d/dv", g1[0], g2[0])
+				cmp("d/dx", g1[1], g2[1])
+				cmp("d/db", g1[2], g2[2])
+			})
+		}
+	}
+}
+
+// Finite differences on a small float64 model: the graph's gradient of a
+// loss over outputs and rates with respect to every raw parameter (through
+// |W| ⊙ M, the bias ops and the rates op) matches central differences.
+func TestModelFiniteDifferences(t *testing.T) {
+	for _, engine := range []string{EngineFused, EngineUnrolled} {
+		t.Run(engine, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(17, 18))
+			cfg := DefaultConfig()
+			cfg.Dims = []int{2, 6, 2}
+			cfg.DType = Float64
+			cfg.Activation = Tanh
+			cfg.Engine = engine
+			cfg.LearnAlpha = true
+			cfg.InitState = "learn"
+			cfg.Masks = eiMasks(rng, 2, 6, 2, 4, 0.6)
+			m, err := New(cfg, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			randomize(m, rng, 0.6)
+			for _, name := range []string{NameWIn, NameWRec, NameWOut} {
+				// keep raw weights away from the kink of |w|
+				d := m.Param(name).Value.Data().([]float64)
+				for i := range d {
+					if math.Abs(d[i]) < 0.05 {
+						d[i] = 0.05
+					}
+				}
+			}
+			const B, T = 2, 5
+			x := randInputs(rng, B*T*2)
+			_, grads := lossAndGrads(t, m, x, B, T, 1)
+			loss := func() float64 {
+				l, _ := lossAndGrads(t, m, x, B, T, 1)
+				return l
+			}
+			const h = 1e-6
+			checked := 0
+			for _, p := range m.Params() {
+				d := p.Value.Data().([]float64)
+				for i := 0; i < len(d); i += 2 {
+					old := d[i]
+					d[i] = old + h
+					lp := loss()
+					d[i] = old - h
+					lm := loss()
+					d[i] = old
+					fd := (lp - lm) / (2 * h)
+					g := grads[p.Name][i]
+					if math.Abs(fd-g) > 1e-6*math.Max(1, math.Abs(fd)) {
+						t.Errorf("%s[%d]: graph gradient %v, finite difference %v", p.Name, i, g, fd)
+					}
+					checked++
+				}
+			}
+			if checked < 30 {
+				t.Fatalf("only %d entries checked", checked)
+			}
+		})
+	}
+}
