@@ -356,7 +356,7 @@ func writeRing(b *batch.Batch, arr []float32, w, i, from, to, off, n int, theta 
 	}
 }
 
-// checkPositive returns an error if v is not in [lo, hi].
+// checkRange returns an error if v is not in [lo, hi].
 func checkRange(name string, v, lo, hi float64) error {
 	if math.IsNaN(v) || v < lo || v > hi {
 		return fmt.Errorf("%s = %v is not allowed: must be in [%v, %v]", name, v, lo, hi)

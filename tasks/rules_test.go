@@ -21,7 +21,7 @@ func (v view) in(s, u int) float32  { return v.b.Inputs[v.b.At(v.i, s, u, v.b.In
 func (v view) tg(s, u int) float32  { return v.b.Targets[v.b.At(v.i, s, u, v.b.Out)] }
 func (v view) msk(s, u int) float32 { return v.b.Mask[v.b.At(v.i, s, u, v.b.Out)] }
 
-// argmaxIn is the ring unit with the largest input at step s (ring at
+// argmax is the ring unit with the largest value of arr at step s (ring at
 // units 1..n), or -1 if the ring is silent.
 func (v view) argmax(arr func(s, u int) float32, s, n int) int {
 	best, arg := float32(0), -1
