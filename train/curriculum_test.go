@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/dale-rnn/dale/batch"
 )
@@ -19,7 +20,7 @@ func TestEarlyStopAndCurriculum(t *testing.T) {
 	var stages []int
 	res, err := Run(context.Background(), m, nil, Options{Steps: 2000, BatchSize: 16, EvalEvery: 20, EvalTrials: 64, Output: io.Discard,
 		Optimizer: OptimizerConfig{LR: 1e-2}, Score: hard.score, TargetAccuracy: 0.8,
-		Curriculum: []Stage{{Name: "easy", Source: easy, Threshold: 0.8}, {Name: "hard", Source: hard}},
+		Curriculum: []Stage{{Name: "easy", Source: &exclusive{src: slow{easy}}, Threshold: 0.8}, {Name: "hard", Source: &exclusive{src: slow{hard}}}},
 		Recorder: RecorderFunc(func(r Record) error {
 			if len(stages) == 0 || stages[len(stages)-1] != r.Stage {
 				stages = append(stages, r.Stage)
@@ -36,6 +37,14 @@ func TestEarlyStopAndCurriculum(t *testing.T) {
 	if len(stages) != 2 || stages[0] != 0 || stages[1] != 1 || res.Stage != 1 {
 		t.Errorf("stages seen %v, final %d: want 0 then 1", stages, res.Stage)
 	}
+}
+
+// slow makes Sample take long enough that a concurrent call would overlap.
+type slow struct{ src Source }
+
+func (s slow) Sample(rng *rand.Rand, size int) (*batch.Batch, error) {
+	time.Sleep(2 * time.Millisecond)
+	return s.src.Sample(rng, size)
 }
 
 // varSteps gives batches of a length that changes with every step, so the

@@ -1,8 +1,10 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 
 	"github.com/dale-rnn/dale/batch"
@@ -135,4 +137,19 @@ func meanAbs(v []float64) float64 {
 		s += math.Abs(x)
 	}
 	return s / float64(len(v))
+}
+
+// exclusive wraps a Source and fails any call made while another is in
+// flight (the trainer promises never to call Sample concurrently).
+type exclusive struct {
+	src    Source
+	flight atomic.Int32
+}
+
+func (e *exclusive) Sample(rng *rand.Rand, size int) (*batch.Batch, error) {
+	if e.flight.Add(1) != 1 {
+		return nil, fmt.Errorf("concurrent Sample call")
+	}
+	defer e.flight.Add(-1)
+	return e.src.Sample(rng, size)
 }

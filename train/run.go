@@ -567,6 +567,10 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 	lastEval := -1
 	status := StepLimit
 	var rec Record
+	// Evaluation trials are drawn while no batch is being prefetched.
+	if err := t.prepareEval(); err != nil {
+		return fail(err)
+	}
 	if t.step < t.opts.Steps && ctx.Err() == nil {
 		request(t.step)
 	}
@@ -619,11 +623,15 @@ loop:
 				if t.stage+1 < len(t.stages) {
 					t.stage++
 					t.evalSet = nil
-					if pending != nil { // the prefetched batch is for the old stage
+					hadPending := pending != nil
+					if hadPending { // the prefetched batch is for the old stage
 						receive()
-						if t.step < t.opts.Steps {
-							request(t.step)
-						}
+					}
+					if err := t.prepareEval(); err != nil {
+						return fail(err)
+					}
+					if hadPending {
+						request(t.step)
 					}
 				} else {
 					status = Converged
@@ -673,6 +681,12 @@ loop:
 	}
 	if err := t.saveLast(wall()); err != nil {
 		return fail(err)
+	}
+	if t.best == nil && t.opts.Dir != "" {
+		// No evaluation ever ran: best.npz is the final model.
+		if err := t.save(BestFile, wall()); err != nil {
+			return fail(err)
+		}
 	}
 	res.Status, res.Step, res.Stage = status, t.step, t.stage
 	res.Losses, res.Loss, res.Best = rec.Losses, rec.Total, t.best
@@ -929,20 +943,8 @@ func scalarOf(n *G.Node) (float64, error) {
 // evaluate runs the model in Eval mode on the held-out trials of the
 // current stage and scores them.
 func (t *trainer) evaluate() (*Eval, error) {
-	src := t.stages[t.stage].Source
-	if t.evalSet == nil {
-		for j, left := 0, t.opts.EvalTrials; left > 0; j++ {
-			size := min(left, t.opts.BatchSize)
-			b, err := src.Sample(stepRNG(t.opts.EvalSeed, j, streamEval), size)
-			if err != nil {
-				return nil, fmt.Errorf("train: evaluation batch %d: %w", j, err)
-			}
-			if err := t.checkBatch(b, size, fmt.Sprintf("evaluation batch %d", j)); err != nil {
-				return nil, err
-			}
-			t.evalSet = append(t.evalSet, b)
-			left -= size
-		}
+	if err := t.prepareEval(); err != nil {
+		return nil, err
 	}
 	ev := &Eval{Step: t.step, Accuracy: math.NaN()}
 	var correct, se, sw float64
@@ -972,6 +974,28 @@ func (t *trainer) evaluate() (*Eval, error) {
 		ev.Accuracy = correct / float64(ev.Trials)
 	}
 	return ev, nil
+}
+
+// prepareEval draws the current stage's evaluation trials (once per stage;
+// the caller makes sure no Sample call is in flight).
+func (t *trainer) prepareEval() error {
+	if t.evalSet != nil || t.opts.EvalEvery < 0 {
+		return nil
+	}
+	src := t.stages[t.stage].Source
+	for j, left := 0, t.opts.EvalTrials; left > 0; j++ {
+		size := min(left, t.opts.BatchSize)
+		b, err := src.Sample(stepRNG(t.opts.EvalSeed, j, streamEval), size)
+		if err != nil {
+			return fmt.Errorf("train: evaluation batch %d: %w", j, err)
+		}
+		if err := t.checkBatch(b, size, fmt.Sprintf("evaluation batch %d", j)); err != nil {
+			return err
+		}
+		t.evalSet = append(t.evalSet, b)
+		left -= size
+	}
+	return nil
 }
 
 // forward runs a cached Eval-mode graph on b and returns the outputs.
