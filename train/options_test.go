@@ -73,7 +73,8 @@ func TestRunRejectsBadInput(t *testing.T) {
 	}{
 		{"no source", nil, Options{}, "no source"},
 		{"wrong outputs", newSignTask(8), Options{Losses: []LossSpec{{Type: "cross_entropy", Params: map[string]any{"outputs": []any{1.0, 5.0}}}}}, "params.outputs = [1,5] is not allowed"},
-		{"batch shape", sourceFunc(func(rng *rand.Rand, size int) (*batch.Batch, error) { return batch.New(size, 5, 3, 3) }), Options{Steps: 2}, "step 1: the source gave a batch of 4 trials with 3 inputs"},
+		{"batch shape", sourceFunc(func(rng *rand.Rand, size int) (*batch.Batch, error) { return batch.New(size, 5, 3, 3) }), Options{Steps: 2, EvalEvery: -1}, "step 1: the source gave a batch of 4 trials with 3 inputs"},
+		{"eval batch shape", sourceFunc(func(rng *rand.Rand, size int) (*batch.Batch, error) { return batch.New(size, 5, 2, 4) }), Options{Steps: 2}, "evaluation batch 0: the source gave a batch of 4 trials with 2 inputs and 4 outputs"},
 		{"target without score", newSignTask(8), Options{TargetAccuracy: 0.9}, "need accuracy: set Options.Score"},
 		{"target without eval", newSignTask(8), Options{TargetAccuracy: 0.9, EvalEvery: -1, Score: func(*batch.Batch, []float32) (float64, error) { return 1, nil }}, "eval_every = -1 (never) is not allowed"},
 		{"state_pred tau", newSignTask(8), Options{Steps: 2, Losses: []LossSpec{{Type: "state_pred", Params: map[string]any{"tau": 8.0}}}}, "tau = 8 is not allowed for batches of 8 steps"},
