@@ -78,20 +78,16 @@ type rateFloat interface{ ~float32 | ~float64 }
 
 // rateApply writes r = f(v) (+ eta when eta is non-nil).
 func rateApply[T rateFloat](a Activation, v, eta, r []T) {
+	r = r[:len(v)]
 	if a == ReLU {
-		for i, x := range v {
-			if x > 0 {
-				r[i] = x
-			} else {
-				r[i] = 0
-			}
-		}
+		rateReLU(v, r)
 	} else {
 		for i, x := range v {
 			r[i] = T(rateF(a, float64(x)))
 		}
 	}
 	if eta != nil {
+		eta = eta[:len(r)]
 		for i, e := range eta {
 			r[i] += e
 		}
@@ -100,18 +96,56 @@ func rateApply[T rateFloat](a Activation, v, eta, r []T) {
 
 // rateBackward writes dv = dr ⊙ f'(v).
 func rateBackward[T rateFloat](a Activation, v, dr, dv []T) {
+	dr, dv = dr[:len(v)], dv[:len(v)]
 	if a == ReLU {
-		for i, x := range v {
-			if x > 0 {
-				dv[i] = dr[i]
-			} else {
-				dv[i] = 0
-			}
-		}
+		rateReLUGrad(v, dr, dv)
 		return
 	}
 	for i, x := range v {
 		dv[i] = dr[i] * T(rateDF(a, float64(x)))
+	}
+}
+
+// rateReLU writes r = max(v, 0) without branches (the signs of v are random
+// in a network, so a branch mispredicts half the time): the keep mask is all
+// ones exactly when v > 0 as a signed integer, i.e. v is positive and not
+// ±0 (NaN with a clear sign bit passes through).
+func rateReLU[T rateFloat](v, r []T) {
+	switch vv := any(v).(type) {
+	case []float32:
+		rr := any(r).([]float32)
+		for i, x := range vv {
+			s := int32(math.Float32bits(x))
+			keep := ^uint32(((s - 1) | s) >> 31)
+			rr[i] = math.Float32frombits(uint32(s) & keep)
+		}
+	case []float64:
+		rr := any(r).([]float64)
+		for i, x := range vv {
+			s := int64(math.Float64bits(x))
+			keep := ^uint64(((s - 1) | s) >> 63)
+			rr[i] = math.Float64frombits(uint64(s) & keep)
+		}
+	}
+}
+
+// rateReLUGrad writes dv = dr where v > 0, else 0, without branches.
+func rateReLUGrad[T rateFloat](v, dr, dv []T) {
+	switch vv := any(v).(type) {
+	case []float32:
+		dd, oo := any(dr).([]float32), any(dv).([]float32)
+		for i, x := range vv {
+			s := int32(math.Float32bits(x))
+			keep := ^uint32(((s - 1) | s) >> 31)
+			oo[i] = math.Float32frombits(math.Float32bits(dd[i]) & keep)
+		}
+	case []float64:
+		dd, oo := any(dr).([]float64), any(dv).([]float64)
+		for i, x := range vv {
+			s := int64(math.Float64bits(x))
+			keep := ^uint64(((s - 1) | s) >> 63)
+			oo[i] = math.Float64frombits(math.Float64bits(dd[i]) & keep)
+		}
 	}
 }
 

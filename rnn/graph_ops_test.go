@@ -171,3 +171,45 @@ func TestModelFiniteDifferences(t *testing.T) {
 		})
 	}
 }
+
+func TestBranchlessReLU(t *testing.T) {
+	in32 := []float32{-2, -0.0, 0, 1e-40, 3, float32(math.Inf(1)), float32(math.Inf(-1)), -1e-40}
+	want := []float32{0, 0, 0, 1e-40, 3, float32(math.Inf(1)), 0, 0}
+	wantD := []float32{0, 0, 0, 5, 5, 5, 0, 0}
+	r := make([]float32, len(in32))
+	rateReLU(in32, r)
+	d := make([]float32, len(in32))
+	dr := []float32{5, 5, 5, 5, 5, 5, 5, 5}
+	rateReLUGrad(in32, dr, d)
+	for i := range in32 {
+		if r[i] != want[i] || math.Signbit(float64(r[i])) || d[i] != wantD[i] {
+			t.Errorf("relu(%v) = %v, grad %v; want %v, %v", in32[i], r[i], d[i], want[i], wantD[i])
+		}
+	}
+	in64 := []float64{-2, math.Copysign(0, -1), 0, 1e-310, 3}
+	r64 := make([]float64, len(in64))
+	d64 := make([]float64, len(in64))
+	rateReLU(in64, r64)
+	rateReLUGrad(in64, []float64{7, 7, 7, 7, 7}, d64)
+	for i, w := range []float64{0, 0, 0, 1e-310, 3} {
+		if r64[i] != w || math.Signbit(r64[i]) || (d64[i] == 7) != (w > 0) {
+			t.Errorf("relu64(%v) = %v, grad %v", in64[i], r64[i], d64[i])
+		}
+	}
+}
+
+// BenchmarkRatesOp: the rates op forward and backward at config R's size
+// (64×100×256, float32, random signs).
+func BenchmarkRatesOp(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	n := 64 * 100 * 256
+	v, dr, r, dv := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range v {
+		v[i], dr[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+	}
+	b.SetBytes(int64(4 * n))
+	for i := 0; i < b.N; i++ {
+		rateApply(ReLU, v, nil, r)
+		rateBackward(ReLU, v, dr, dv)
+	}
+}
