@@ -982,19 +982,16 @@ func (t *trainer) prepareEval() error {
 	if t.evalSet != nil || t.opts.EvalEvery < 0 {
 		return nil
 	}
-	src := t.stages[t.stage].Source
-	for j, left := 0, t.opts.EvalTrials; left > 0; j++ {
-		size := min(left, t.opts.BatchSize)
-		b, err := src.Sample(stepRNG(t.opts.EvalSeed, j, streamEval), size)
-		if err != nil {
-			return fmt.Errorf("train: evaluation batch %d: %w", j, err)
-		}
-		if err := t.checkBatch(b, size, fmt.Sprintf("evaluation batch %d", j)); err != nil {
+	bs, err := EvalBatches(t.stages[t.stage].Source, t.opts.EvalSeed, t.opts.EvalTrials, t.opts.BatchSize)
+	if err != nil {
+		return err
+	}
+	for j, b := range bs {
+		if err := t.checkBatch(b, min(t.opts.BatchSize, t.opts.EvalTrials-j*t.opts.BatchSize), fmt.Sprintf("evaluation batch %d", j)); err != nil {
 			return err
 		}
-		t.evalSet = append(t.evalSet, b)
-		left -= size
 	}
+	t.evalSet = bs
 	return nil
 }
 
