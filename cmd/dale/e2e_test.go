@@ -69,7 +69,7 @@ func runBin(t *testing.T, dir string, args ...string) result {
 const shortRun = `{
   "seed": 7,
   "hidden_size": 32,
-  "task": {"name": "pdm", "params": {"timing": {"stimulus": 300, "decision": 100}}},
+  "task": {"name": "pdm", "params": {"timing": {"fixation": 100, "stimulus": 300, "decision": 300}}},
   "mask": {"type": "multi_area_ei", "n_areas": 2, "area_connectivities": [0.3, 0.1]},
   "model": {"activation": "relu", "preact_noise": 0.05},
   "train": {"steps": 40, "batch_size": 16, "eval_every": 20, "eval_trials": 64,

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/dale-rnn/dale/internal/blas"
 )
 
 // command is one subcommand of dale. Each lives in its own file and adds
@@ -69,6 +71,12 @@ func run(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "dale: unknown command %q; allowed: %s (see dale help)\n", args[0], strings.Join(commandNames(), ", "))
 		return 2
 	}
+	// The BLAS (pure Go or OpenBLAS, see DALE_BLAS) serves the fused
+	// recurrence and gorgonia's own products alike.
+	if err := blas.Init(); err != nil {
+		return exitCode(e, c.name, err)
+	}
+	blas.UseInGorgonia()
 	return exitCode(e, c.name, c.run(ctx, args[1:], e))
 }
 

@@ -35,7 +35,15 @@ type metrics struct {
 	ErrorName      string                 `json:"error_name,omitempty"`
 	ByCondition    []tasks.ConditionScore `json:"by_condition"`
 	Psychometric   []tasks.Curve          `json:"psychometric,omitempty"`
+	// IdealObserver scores, on the same trials, an observer of the noisy
+	// inputs (pdm, ctxdm, multisensory, romo): the ceiling to compare with.
+	IdealObserver *idealScore `json:"ideal_observer,omitempty"`
 	Training       json.RawMessage        `json:"training,omitempty"`
+}
+
+type idealScore struct {
+	Accuracy    float64                `json:"accuracy"`
+	ByCondition []tasks.ConditionScore `json:"by_condition"`
 }
 
 // concat joins batches of one task into one, padding to the longest trial
@@ -79,6 +87,7 @@ type evaluation struct {
 	res   *rnn.Result
 	score tasks.Score
 	psy   []tasks.Curve
+	ideal *idealScore // nil for tasks without an ideal observer
 }
 
 func evaluate(m *rnn.Model, task tasks.Task, bs []*batch.Batch) (*evaluation, error) {
@@ -95,6 +104,9 @@ func evaluate(m *rnn.Model, task tasks.Task, bs []*batch.Batch) (*evaluation, er
 		return nil, err
 	}
 	ev := &evaluation{b: b, res: res, score: s}
+	if io, err := tasks.IdealObserver(task, b); err == nil {
+		ev.ideal = &idealScore{Accuracy: io.Accuracy, ByCondition: io.ByCondition}
+	}
 	if s.Kind == "choice" {
 		// Not every choice task has a signed-evidence axis; a task without
 		// one simply has no psychometric curve.
@@ -110,7 +122,7 @@ func (ev *evaluation) metrics(task string, checkpoint string, seed uint64) metri
 	mt := metrics{
 		Task: task, Checkpoint: checkpoint, Trials: s.Trials, Seed: seed,
 		Accuracy: s.Accuracy, Chance: s.Chance, FixationBreaks: s.FixationBreaks, MSE: s.MSE,
-		ByCondition: s.ByCondition, Psychometric: ev.psy,
+		ByCondition: s.ByCondition, Psychometric: ev.psy, IdealObserver: ev.ideal,
 	}
 	if s.Kind == "continuous" {
 		e := s.Error

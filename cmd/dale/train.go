@@ -184,9 +184,16 @@ func finishRun(dir string, r *resolved, res *train.Result, runErr error, e *env)
 	if err != nil {
 		return runtimeError{err}
 	}
-	fmt.Fprintf(e.stdout, "dale train: %s on %d evaluation trials: accuracy %.3f (chance %.2f)%s; %d figures in %s\n",
-		filepath.Base(ckpt), mt.Trials, mt.Accuracy, mt.Chance, byConditionText(mt), len(figs), filepath.Join(dir, "figures"))
+	fmt.Fprintf(e.stdout, "dale train: %s on %d evaluation trials: accuracy %.3f (chance %.2f%s)%s; %d figures in %s\n",
+		filepath.Base(ckpt), mt.Trials, mt.Accuracy, mt.Chance, idealText(mt), byConditionText(mt), len(figs), filepath.Join(dir, "figures"))
 	return nil
+}
+
+func idealText(mt metrics) string {
+	if mt.IdealObserver == nil {
+		return ""
+	}
+	return fmt.Sprintf(", ideal observer %.3f", mt.IdealObserver.Accuracy)
 }
 
 func statusText(s train.Status) string {
