@@ -2,6 +2,7 @@ package rnn_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dale-rnn/dale/rnn"
 )
@@ -47,4 +48,32 @@ func Example() {
 	// outputs: 60 = batch×steps×out
 	// rates: 480 = batch×steps×N
 	// effective recurrent weights: (8, 8)
+}
+
+// A config in nn4n's names; absent keys keep their defaults and unknown keys
+// are errors.
+func ExampleParseConfig() {
+	cfg, err := rnn.ParseConfig(strings.NewReader(`{
+		"dims": [3, 64, 2],
+		"activation": "tanh",
+		"dt": 20, "tau": 100,
+		"preact_noise": 0.05,
+		"weights": ["uniform", "normal", "uniform"],
+		"biases": ["zero", "none"],
+		"spectral_radius": 1.2,
+		"init_state": "learn"
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cfg.Activation, cfg.Dt, cfg.Tau, cfg.Engine, cfg.DType)
+	_, err = rnn.ParseConfig(strings.NewReader(`{"hidden_size": 64}`))
+	fmt.Println(err)
+	_, err = rnn.ParseConfig(strings.NewReader(`{"tau": 5}`))
+	fmt.Println(err)
+	// Output:
+	// tanh 20 [100] fused float32
+	// rnn: config: json: unknown field "hidden_size"
+	// rnn: tau[0] = 5 is not allowed: must be ≥ dt = 10 (alpha = dt/tau must be in (0, 1])
 }

@@ -215,6 +215,9 @@ func (m *Model) matrix(v []float64, shape ...int) *tensor.Dense {
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(d))
 }
 
+// Model returns the model the graph was built from.
+func (g *Graph) Model() *Model { return g.model }
+
 // SetInputs copies x ([B,T,In], row-major) into the input leaf and, in Train
 // mode, draws the noise leaves from rng: B·T·N standard normal draws for ξ
 // (when preact_noise > 0), then B·T·N for η (when postact_noise > 0), so the
