@@ -69,7 +69,7 @@ type Result struct {
 	Measured     int     `json:"measured_steps"`    // training steps timed
 	SetupMs      float64 `json:"setup_ms"`          // build + compile of the graph
 	PeakHeapMB   float64 `json:"peak_heap_mb"`      // largest heap (live objects and garbage not yet collected) seen while stepping, sampled every 2 ms
-	LiveHeapMB   float64 `json:"live_heap_mb"`      // heap still in use after the steps and a GC: model, graph, machine buffers
+	LiveHeapMB   float64 `json:"live_heap_mb"`      // heap in use after this case's warm-up and a GC, whole process (earlier cases of a group and gorgonia's tensor pools included)
 	AllocMBStep  float64 `json:"alloc_mb_per_step"` // bytes allocated per step
 	PeakRSSMB    float64 `json:"peak_rss_mb"`       // the process's peak resident set during this case (Linux VmHWM, reset before the case; 0 elsewhere)
 	BLASReason   string  `json:"blas_reason"`
@@ -324,8 +324,6 @@ func MeasureGroup(cases []Case, o Options) ([]Result, error) {
 			}
 		}
 	}()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
 	for i, c := range cases {
 		resetPeakRSS()
 		start := time.Now()
@@ -351,8 +349,7 @@ func MeasureGroup(cases []Case, o Options) ([]Result, error) {
 		runtime.GC()
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
-		res[i].LiveHeapMB = (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / (1 << 20)
-		before = after
+		res[i].LiveHeapMB = float64(after.HeapAlloc) / (1 << 20)
 	}
 	times := make([][]float64, len(cases))
 	var m0 runtime.MemStats
