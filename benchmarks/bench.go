@@ -300,7 +300,7 @@ func Measure(c Case, o Options) (Result, error) {
 
 // MeasureGroup measures cases that share one BLAS side by side: it builds
 // and warms up each case in turn (its memory figures are taken then: the
-// live heap it adds and the process's peak RSS, which includes the cases
+// process's heap after GC and its peak RSS, both including the cases
 // built before it in the group), then times the cases' steps interleaved
 // round-robin, so that a slow spell of a shared machine hits all of them
 // alike and their ratios stay meaningful.
