@@ -56,7 +56,7 @@ func BenchmarkRecurrenceR(b *testing.B) {
 		b.Run("engine="+e.name, func(b *testing.B) {
 			benchWithBLAS(b, func(b *testing.B) {
 				p := recNewProblem(11, ReLU, benchB, benchT, benchN, false)
-				r := recBuild(b, e, p, tensor.Float32, true)
+				r := recBuildRead(b, e, p, tensor.Float32, true, false)
 				r.run(b) // warm up: first-use allocations
 				b.ReportAllocs()
 				b.ResetTimer()

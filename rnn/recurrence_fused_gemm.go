@@ -17,8 +17,9 @@ const fusedKC = 256
 
 // fusedSgemm computes C = op(A)·B (C's previous contents are overwritten) with the assembly
 // kernel. A(i,l) is a[i*lda+l], or a[l*lda+i] when transA; B(l,j) is b[l*ldb+j]; C(i,j) is
-// c[i*ldc+j]. The caller checks fusedHasKernel.
-func fusedSgemm(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+// c[i*ldc+j]. workers ≤ 0 spreads large products over GOMAXPROCS goroutines; 1 keeps it in the
+// calling goroutine. The caller checks fusedHasKernel.
+func fusedSgemm(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, workers int) {
 	if m <= 0 || n <= 0 {
 		return
 	}
@@ -56,10 +57,13 @@ func fusedSgemm(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb
 			}
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), panels)
-	if 2*m*n*k < 1<<21 || m4 == 0 {
-		workers = 1
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+		if 2*m*n*k < 1<<21 {
+			workers = 1
+		}
 	}
+	workers = max(1, min(workers, panels))
 	if workers > 1 {
 		var wg sync.WaitGroup
 		for w := 1; w < workers; w++ {

@@ -39,7 +39,7 @@ func TestFusedSgemmMatchesNaive(t *testing.T) {
 				for i := range c {
 					c[i] = 99 // must be overwritten inside the product, kept outside
 				}
-				fusedSgemm(transA, m, n, k, a, lda, b, ldb, c, ldc)
+				fusedSgemm(transA, m, n, k, a, lda, b, ldb, c, ldc, 0)
 				for i := 0; i < m; i++ {
 					for j := 0; j < n; j++ {
 						var want, scale float64

@@ -6,6 +6,8 @@ package rnn
 
 import (
 	"math"
+	"runtime"
+	"sync"
 	"unsafe"
 
 	gblas "gonum.org/v1/gonum/blas"
@@ -14,13 +16,19 @@ import (
 )
 
 // fusedGemm computes C = alpha·op(A)·op(B) + beta·C with the BLAS chosen by internal/blas.
-func fusedGemm[T fusedFloat](tA, tB gblas.Transpose, m, n, k int, alpha T, a []T, lda int,
+//
+// serial keeps the assembly kernel in the calling goroutine (its caller runs parts in parallel).
+func fusedGemm[T fusedFloat](serial bool, tA, tB gblas.Transpose, m, n, k int, alpha T, a []T, lda int,
 	b []T, ldb int, beta T, c []T, ldc int) {
 	var z T
 	if unsafe.Sizeof(z) == 4 {
 		if fusedUseKernel(tA, tB, alpha, beta) {
+			workers := 0
+			if serial {
+				workers = 1
+			}
 			fusedSgemm(tA == gblas.Trans, m, n, k, *(*[]float32)(unsafe.Pointer(&a)), lda,
-				*(*[]float32)(unsafe.Pointer(&b)), ldb, *(*[]float32)(unsafe.Pointer(&c)), ldc)
+				*(*[]float32)(unsafe.Pointer(&b)), ldb, *(*[]float32)(unsafe.Pointer(&c)), ldc, workers)
 			return
 		}
 		blas.Float32().Sgemm(tA, tB, m, n, k, float32(alpha),
@@ -116,7 +124,8 @@ type fusedState[T fusedFloat] struct {
 
 	tmp  []T       // [B,N]: (α⊙δ_{s+1}) Wᵀ (backward)
 	wt   []T       // [N,N]: diag(α) Wᵀ, so the per-step backward product reads δ directly
-	dacc []float64 // [N]: dL/dα accumulator
+	dacc []float64 // [parts×N]: dL/dα accumulators, one per batch part
+	dh   []T       // [parts×N]: dL/dh0 partial sums, one per batch part
 }
 
 func (st *fusedState[T]) ensureForward() {
@@ -129,29 +138,82 @@ func (st *fusedState[T]) ensureForward() {
 	}
 }
 
-func (st *fusedState[T]) ensureBackward() {
+func (st *fusedState[T]) ensureBackward(parts int) {
 	if st.tmp == nil {
 		st.tmp = make([]T, st.B*st.N)
 		st.wt = make([]T, st.N*st.N)
-		st.dacc = make([]float64, st.N)
 	}
+	if len(st.dacc) < parts*st.N {
+		st.dacc = make([]float64, parts*st.N)
+		st.dh = make([]T, parts*st.N)
+	}
+}
+
+// parts splits the batch rows among workers. Batch rows are independent through the whole time
+// loop, so with the assembly kernel each worker runs its rows' recurrence on its own, with no
+// synchronisation per step. OpenBLAS runs its own threads, so with it there is one part.
+func (st *fusedState[T]) parts() [][2]int {
+	var z T
+	if unsafe.Sizeof(z) != 4 || !fusedUseKernel(gblas.NoTrans, gblas.NoTrans, T(1), T(0)) {
+		return [][2]int{{0, st.B}}
+	}
+	p := min(runtime.GOMAXPROCS(0), st.B/4)
+	if p <= 1 || 2*st.B*st.N*st.N < 1<<20 {
+		return [][2]int{{0, st.B}}
+	}
+	out := make([][2]int, p)
+	for w := range out {
+		// multiples of 4 rows, the kernel's height
+		out[w] = [2]int{w * st.B / p / 4 * 4, (w + 1) * st.B / p / 4 * 4}
+	}
+	out[p-1][1] = st.B
+	return out
+}
+
+// fusedParallel runs f(w, b0, b1) for each part, the first in the calling goroutine.
+func fusedParallel(parts [][2]int, f func(w, b0, b1 int)) {
+	if len(parts) == 1 {
+		f(0, parts[0][0], parts[0][1])
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < len(parts); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(w, parts[w][0], parts[w][1])
+		}()
+	}
+	f(0, parts[0][0], parts[0][1])
+	wg.Wait()
 }
 
 // forward runs the T steps: V (out) [B,T,N] from I [B,T,N], W [N,N], alpha [N], h0 [N] and the
 // optional noise xi, eta [B,T,N] (nil = none).
 func (st *fusedState[T]) forward(out, I, W, alpha, h0, xi, eta []T) {
 	st.ensureForward()
-	B, S, N := st.B, st.T, st.N
-	ld := S * N
 	actBoth(st.kind, h0, st.h0r, st.h0d)
-	for b := 0; b < B; b++ {
+	parts := st.parts()
+	fusedParallel(parts, func(_, b0, b1 int) {
+		st.forwardRows(b0, b1, len(parts) > 1, out, I, W, alpha, h0, xi, eta)
+	})
+}
+
+// forwardRows runs the recurrence of batch rows [b0, b1). serial: the products run in the
+// calling goroutine.
+func (st *fusedState[T]) forwardRows(b0, b1 int, serial bool, out, I, W, alpha, h0, xi, eta []T) {
+	S, N := st.T, st.N
+	ld := S * N
+	for b := b0; b < b1; b++ {
 		copy(st.rprev[b*ld:b*ld+N], st.h0r)
 		copy(st.fprime[b*ld:b*ld+N], st.h0d)
 	}
+	al := alpha[:N]
 	for s := 0; s < S; s++ {
-		// out_s = r_{s} W (the product lands straight in V's step-s rows)
-		fusedGemm(gblas.NoTrans, gblas.NoTrans, B, N, N, 1, st.rprev[s*N:], ld, W, N, 0, out[s*N:], ld)
-		for b := 0; b < B; b++ {
+		// out_s = r_s W (the product lands straight in V's step-s rows)
+		o0 := b0*ld + s*N
+		fusedGemm(serial, gblas.NoTrans, gblas.NoTrans, b1-b0, N, N, 1, st.rprev[o0:], ld, W, N, 0, out[o0:], ld)
+		for b := b0; b < b1; b++ {
 			o := b*ld + s*N
 			row := out[o : o+N]
 			in := I[o : o+N]
@@ -161,9 +223,9 @@ func (st *fusedState[T]) forward(out, I, W, alpha, h0, xi, eta []T) {
 			} else {
 				prev = out[o-N : o]
 			}
-			prev = prev[:N]
-			in = in[:N]
-			al := alpha[:N]
+			prev = prev[:len(row)]
+			in = in[:len(row)]
+			al := al[:len(row)]
 			for n := range row {
 				a := al[n]
 				row[n] = (1-a)*prev[n] + a*(row[n]+in[n])
@@ -198,16 +260,12 @@ func (st *fusedState[T]) forward(out, I, W, alpha, h0, xi, eta []T) {
 //	dh0  = Σ_b (1−α)⊙δ_1 + f'(h0)⊙(a_1 Wᵀ)
 //
 // (steps numbered from 1 here as in the dynamics). δ is kept in dI's memory until the end, the
-// per-step product uses diag(α)Wᵀ so it reads δ directly, and the weight gradient is one product
-// over all B·T rows.
+// per-step product uses diag(α)Wᵀ so it reads δ directly, batch rows run in parallel parts as
+// in the forward, and the weight gradient is one product over all B·T rows.
 func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []T) {
-	st.ensureBackward()
+	parts := st.parts()
+	st.ensureBackward(len(parts))
 	B, S, N := st.B, st.T, st.N
-	ld := S * N
-	acc := st.dacc[:N]
-	for n := range acc {
-		acc[n] = 0
-	}
 	al := alpha[:N]
 	// wt[n][m] = α_n W[m][n], so that δ_s·wt = (α⊙δ_s) Wᵀ
 	fusedTranspose(st.wt, W, N, N)
@@ -218,58 +276,24 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 			row[m] *= a
 		}
 	}
-	delta := dI
-	for s := S - 1; s >= 0; s-- {
-		for b := 0; b < B; b++ {
-			o := b*ld + s*N
-			g := gV[o : o+N]
-			d := delta[o : o+N]
-			in := I[o : o+N]
-			var prev []T
-			if s == 0 {
-				prev = h0[:N]
-			} else {
-				prev = V[o-N : o]
-			}
-			prev = prev[:len(d)]
-			in = in[:len(d)]
-			g = g[:len(d)]
-			if s == S-1 {
-				for n := range d {
-					dn := g[n]
-					d[n] = dn
-					acc[n] += float64(dn * (in[n] - prev[n]))
-				}
-			} else {
-				dNext := delta[o+N : o+2*N]
-				fNext := st.fprime[o+N : o+2*N]
-				tm := st.tmp[b*N : b*N+N]
-				for n := range d {
-					dn := g[n] + (1-al[n])*dNext[n] + fNext[n]*tm[n]
-					d[n] = dn
-					acc[n] += float64(dn * (in[n] - prev[n]))
-				}
-			}
-		}
-		// tmp = (α⊙δ_s) Wᵀ: what step s sends back to the rates of step s−1
-		fusedGemm(gblas.NoTrans, gblas.NoTrans, B, N, N, 1, delta[s*N:], ld, st.wt, N, 0, st.tmp, N)
-	}
-	// dh0: v_0 = h0 and r_0 = f(h0) feed step 0 in every batch row.
+	fusedParallel(parts, func(w, b0, b1 int) {
+		st.backwardRows(w, b0, b1, len(parts) > 1, dI, I, alpha, h0, V, gV)
+	})
+	acc := st.dacc[:N]
 	dh := dh0[:N]
-	for n := range dh {
-		dh[n] = 0
-	}
-	for b := 0; b < B; b++ {
-		d := delta[b*ld : b*ld+N]
-		f := st.fprime[b*ld : b*ld+N]
-		tm := st.tmp[b*N : b*N+N]
-		for n := range dh {
-			dh[n] += (1-al[n])*d[n] + f[n]*tm[n]
+	copy(dh, st.dh[:N])
+	for w := 1; w < len(parts); w++ {
+		for n, x := range st.dacc[w*N : w*N+N] {
+			acc[n] += x
+		}
+		for n, x := range st.dh[w*N : w*N+N] {
+			dh[n] += x
 		}
 	}
 	// P = Σ_s r_sᵀ δ_s as one product over all B·T rows, into dW; then
 	// dα += Σ_m W[m,n] P[m,n] (the r W part of x − v_prev) and dW = P·diag(α).
-	fusedGemm(gblas.Trans, gblas.NoTrans, N, N, B*S, 1, st.rprev, N, delta, N, 0, dW, N)
+	delta := dI
+	fusedGemm(false, gblas.Trans, gblas.NoTrans, N, N, B*S, 1, st.rprev, N, delta, N, 0, dW, N)
 	for m := 0; m < N; m++ {
 		dw := dW[m*N : m*N+N]
 		wr := W[m*N : m*N+N]
@@ -286,6 +310,64 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 		row := dI[i : i+N]
 		for n := range row {
 			row[n] *= al[n]
+		}
+	}
+}
+
+// backwardRows runs the backward time loop for batch rows [b0, b1) as part w: δ into delta (dI's
+// memory), its part of dα's accumulator (Σ δ⊙(I − v_prev)) into st.dacc[w] and its part of dh0
+// into st.dh[w].
+func (st *fusedState[T]) backwardRows(w, b0, b1 int, serial bool, delta, I, alpha, h0, V, gV []T) {
+	S, N := st.T, st.N
+	ld := S * N
+	al := alpha[:N]
+	acc := st.dacc[w*N : w*N+N]
+	clear(acc)
+	for s := S - 1; s >= 0; s-- {
+		for b := b0; b < b1; b++ {
+			o := b*ld + s*N
+			d := delta[o : o+N]
+			g := gV[o : o+len(d)]
+			in := I[o : o+len(d)]
+			var prev []T
+			if s == 0 {
+				prev = h0
+			} else {
+				prev = V[o-N : o]
+			}
+			prev = prev[:len(d)]
+			acc := acc[:len(d)]
+			if s == S-1 {
+				for n := range d {
+					dn := g[n]
+					d[n] = dn
+					acc[n] += float64(dn * (in[n] - prev[n]))
+				}
+			} else {
+				dNext := delta[o+N : o+N+len(d)]
+				fNext := st.fprime[o+N : o+N+len(d)]
+				tm := st.tmp[b*N : b*N+len(d)]
+				al := al[:len(d)]
+				for n := range d {
+					dn := g[n] + (1-al[n])*dNext[n] + fNext[n]*tm[n]
+					d[n] = dn
+					acc[n] += float64(dn * (in[n] - prev[n]))
+				}
+			}
+		}
+		// tmp = (α⊙δ_s) Wᵀ: what step s sends back to the rates of step s−1
+		o0 := b0*ld + s*N
+		fusedGemm(serial, gblas.NoTrans, gblas.NoTrans, b1-b0, N, N, 1, delta[o0:], ld, st.wt, N, 0, st.tmp[b0*N:], N)
+	}
+	// dh0: v_0 = h0 and r_0 = f(h0) feed step 0 in every batch row.
+	dh := st.dh[w*N : w*N+N]
+	clear(dh)
+	for b := b0; b < b1; b++ {
+		d := delta[b*ld : b*ld+N]
+		f := st.fprime[b*ld : b*ld+N]
+		tm := st.tmp[b*N : b*N+N]
+		for n := range dh {
+			dh[n] += (1-al[n])*d[n] + f[n]*tm[n]
 		}
 	}
 }

@@ -3,6 +3,7 @@ package rnn
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -65,15 +66,26 @@ func TestFusedMatchesUnrolledEachBLAS(t *testing.T) {
 			if err := blas.Set(name); err != nil {
 				t.Skipf("BLAS %s not available: %v", name, err)
 			}
-			// sizes past one kernel tile with edges: B not a multiple of 4, N not of 16
-			p := recNewProblem(8, Softplus, 6, 11, 21, true)
-			f := recBuild(t, recFused, p, tensor.Float32, true)
-			u := recBuild(t, recUnrolled, p, tensor.Float32, true)
-			f.run(t)
-			u.run(t)
-			for _, k := range []string{"V", "dI", "dW", "dalpha", "dh0"} {
-				if e := recRelErr(f.values[k], u.values[k]); !(e <= 1e-4) {
-					t.Errorf("%s: fused vs unrolled relative error %.3g > 1e-4", k, e)
+			// sizes past one kernel tile with edges (B not a multiple of 4, N not of 16), and
+			// one large enough for the batch to be split among workers
+			if name == blas.Go && fusedHasKernel && runtime.GOMAXPROCS(0) > 1 {
+				st := &fusedState[float32]{B: 10, T: 3, N: 256}
+				if parts := st.parts(); len(parts) < 2 {
+					t.Errorf("batch of 10 × 256 neurons is not split among workers: %v", parts)
+				}
+			}
+			for _, p := range []*recProblem{
+				recNewProblem(8, Softplus, 6, 11, 21, true),
+				recNewProblem(9, ReLU, 10, 3, 256, true),
+			} {
+				f := recBuild(t, recFused, p, tensor.Float32, true)
+				u := recBuild(t, recUnrolled, p, tensor.Float32, true)
+				f.run(t)
+				u.run(t)
+				for _, k := range []string{"V", "dI", "dW", "dalpha", "dh0"} {
+					if e := recRelErr(f.values[k], u.values[k]); !(e <= 1e-4) {
+						t.Errorf("B=%d N=%d: %s: fused vs unrolled relative error %.3g > 1e-4", p.B, p.N, k, e)
+					}
 				}
 			}
 		})

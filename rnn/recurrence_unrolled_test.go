@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -179,6 +180,12 @@ func recFloat64s(v G.Value) []float64 {
 // recBuild builds engine e on problem p in dtype dt, with cost sum(V ⊙ R) and its gradients.
 func recBuild(t testing.TB, e recEngine, p *recProblem, dt tensor.Dtype, grads bool) *recGraph {
 	t.Helper()
+	return recBuildRead(t, e, p, dt, grads, true)
+}
+
+// recBuildRead is recBuild; read says whether V is copied out on every run (G.Read).
+func recBuildRead(t testing.TB, e recEngine, p *recProblem, dt tensor.Dtype, grads, read bool) *recGraph {
+	t.Helper()
 	B, T, N := p.B, p.T, p.N
 	r := &recGraph{g: G.NewGraph(), dtype: dt}
 	leaf := func(name string, shape tensor.Shape, x []float64) *G.Node {
@@ -198,8 +205,11 @@ func recBuild(t testing.TB, e recEngine, p *recProblem, dt tensor.Dtype, grads b
 		t.Fatalf("%s: build: %v", e.name, err)
 	}
 	r.V = V
-	G.Read(V, &r.vRead)
-	Rn := G.NewConstant(recTensor(dt, tensor.Shape{B, T, N}, p.R), G.WithName("R"))
+	if read {
+		G.Read(V, &r.vRead)
+	}
+	// R is a leaf, not a constant: gorgonia hashes a constant tensor by printing it.
+	Rn := leaf("R", tensor.Shape{B, T, N}, p.R)
 	prod, err := G.HadamardProd(V, Rn)
 	if err != nil {
 		t.Fatal(err)
@@ -227,8 +237,10 @@ func (r *recGraph) run(t testing.TB) {
 	}
 	r.vm.Reset()
 	r.values = map[string][]float64{
-		"V":    recFloat64s(r.vRead),
 		"cost": recFloat64s(r.cost.Value()),
+	}
+	if r.vRead != nil {
+		r.values["V"] = recFloat64s(r.vRead)
 	}
 	for name, n := range map[string]*G.Node{"dI": r.I, "dW": r.W, "dalpha": r.alpha, "dh0": r.h0} {
 		if gv, err := n.Grad(); err == nil {
@@ -286,5 +298,46 @@ func TestUnrolledFiniteDifferences(t *testing.T) {
 			p := recNewProblem(6, act, 2, 4, 3, true)
 			recFiniteDiff(t, recUnrolled, p, 1e-6)
 		})
+	}
+}
+
+// TestRecurrenceRejectsBadInputs checks that both engines return errors (naming what is wrong)
+// rather than panicking on bad activations, shapes, dtypes and nil inputs.
+func TestRecurrenceRejectsBadInputs(t *testing.T) {
+	const B, T, N = 2, 3, 4
+	g := G.NewGraph()
+	node := func(name string, dt tensor.Dtype, shape ...int) *G.Node {
+		return G.NewTensor(g, dt, len(shape), G.WithShape(shape...), G.WithName(name))
+	}
+	I := node("I", tensor.Float32, B, T, N)
+	W := node("W", tensor.Float32, N, N)
+	a := node("alpha", tensor.Float32, N)
+	h := node("h0", tensor.Float32, N)
+	xi := node("xi", tensor.Float32, B, T, N)
+	other := G.NewGraph()
+	cases := []struct {
+		name                string
+		act                 Activation
+		I, W, a, h, xi, eta *G.Node
+		want                string
+	}{
+		{"activation", "gelu", I, W, a, h, nil, nil, `"gelu"`},
+		{"nil I", ReLU, nil, W, a, h, nil, nil, "I is nil"},
+		{"nil W", ReLU, I, nil, a, h, nil, nil, "W is nil"},
+		{"I rank", ReLU, node("I2", tensor.Float32, B, N), W, a, h, nil, nil, "I has shape"},
+		{"W shape", ReLU, I, node("W2", tensor.Float32, N, N+1), a, h, nil, nil, "W has shape"},
+		{"alpha shape", ReLU, I, W, node("a2", tensor.Float32, N+1), h, nil, nil, "alpha has shape"},
+		{"h0 dtype", ReLU, I, W, a, node("h2", tensor.Float64, N), nil, nil, "h0 has dtype"},
+		{"xi shape", ReLU, I, W, a, h, node("xi2", tensor.Float32, B, T+1, N), nil, "xi has shape"},
+		{"eta graph", ReLU, I, W, a, h, xi, G.NewTensor(other, tensor.Float32, 3, G.WithShape(B, T, N), G.WithName("eta")), "another graph"},
+		{"int dtype", ReLU, node("I3", tensor.Int, B, T, N), W, a, h, nil, nil, "float32 or float64"},
+	}
+	for _, e := range []recEngine{recFused, recUnrolled} {
+		for _, c := range cases {
+			_, err := e.build(c.act, c.I, c.W, c.a, c.h, c.xi, c.eta)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: %s: error %v, want one containing %q", e.name, c.name, err, c.want)
+			}
+		}
 	}
 }
