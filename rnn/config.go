@@ -77,6 +77,10 @@ type Config struct {
 	// synapse keeps the sign its mask gives (a 0/1 mask then means
 	// excitatory-only). false: W_eff = W ⊙ |M| (masks only remove synapses).
 	// Default (absent or null): true when any mask has a −1, else false.
+	// With dale, a layer without a mask has M = 1 (excitatory-only; inputs
+	// are excitatory, as in PsychRNN and pycog), except the readout when the
+	// hidden mask is signed: then each neuron's readout row takes the sign
+	// of its hidden row, so inhibitory neurons stay inhibitory.
 	Dale *bool `json:"dale"`
 
 	// Plasticity scales the training update of each weight (values in

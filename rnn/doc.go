@@ -29,7 +29,9 @@
 // for all three layers, so the loss's gradient reaches the raw weights W
 // through the absolute value, every effective weight keeps the sign its mask
 // gives whatever the optimiser does, and masked synapses are exactly 0. A
-// 0/1 mask with dale means excitatory-only. With dale false masks only remove
+// 0/1 mask with dale means excitatory-only, and so does a layer without a
+// mask (inputs are excitatory), except that a readout without a mask takes
+// each neuron's sign from its hidden row. With dale false masks only remove
 // synapses: W_eff = W ⊙ |M|. Raw weights start away from exactly 0 where the
 // mask is nonzero (the gradient of |w| is 0 at 0).
 //

@@ -171,6 +171,25 @@ func newModel(cfg Config, masks Masks) (*Model, error) {
 	}
 	m.masks = [3][]float64{cloneF(masks.Input), cloneF(masks.Hidden), cloneF(masks.Readout)}
 	n := cfg.Dims[1]
+	if m.dale && m.masks[2] == nil && masks.Hidden != nil && signedRows(masks.Hidden) {
+		// An inhibitory neuron's readout synapses are inhibitory too: without
+		// a readout mask, each neuron's readout row takes the sign of its
+		// hidden row (+1 for a neuron without outgoing synapses).
+		out := cfg.Dims[2]
+		m.masks[2] = make([]float64, n*out)
+		for i := 0; i < n; i++ {
+			s := 1.0
+			for j := 0; j < n; j++ {
+				if masks.Hidden[i*n+j] < 0 {
+					s = -1
+					break
+				}
+			}
+			for o := 0; o < out; o++ {
+				m.masks[2][i*out+o] = s
+			}
+		}
+	}
 	if cfg.NoSelfConnections {
 		if m.masks[1] == nil {
 			m.masks[1] = make([]float64, n*n)
@@ -212,6 +231,15 @@ func newModel(cfg Config, masks Masks) (*Model, error) {
 		add(NameInitState, n)
 	}
 	return m, nil
+}
+
+func signedRows(m []float64) bool {
+	for _, v := range m {
+		if v < 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func allOnes(m []float64) bool {

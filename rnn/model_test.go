@@ -786,3 +786,39 @@ func TestFilesInConfig(t *testing.T) {
 		t.Fatal("plasticity 1 should be nil (1 everywhere)")
 	}
 }
+
+// With dale and a signed hidden mask but no readout mask, inhibitory
+// neurons read out with negative weights; inputs without a mask are
+// excitatory.
+func TestDaleDerivedReadout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 12))
+	cfg := DefaultConfig()
+	cfg.Dims = []int{2, 10, 3}
+	ms := eiMasks(rng, 2, 10, 3, 7, 0.6)
+	cfg.Masks = Masks{Hidden: ms.Hidden}
+	m, err := New(cfg, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ei, _, eo := m.Effective()
+	out := toFloat64(eo.Data())
+	for i := 0; i < 10; i++ {
+		for o := 0; o < 3; o++ {
+			v := out[i*3+o]
+			if (i >= 7 && v >= 0) || (i < 7 && v <= 0) {
+				t.Fatalf("readout weight of neuron %d (inhibitory: %v) = %v", i, i >= 7, v)
+			}
+		}
+	}
+	for _, v := range toFloat64(ei.Data()) {
+		if v <= 0 {
+			t.Fatalf("input weight %v: inputs should be excitatory under dale", v)
+		}
+	}
+	if got := m.MasksInUse().Readout[9*3]; got != -1 {
+		t.Fatalf("derived readout mask of an inhibitory neuron = %v", got)
+	}
+	if m.Config().Masks.Readout != nil {
+		t.Fatal("Config() should return the masks as given, not the derived one")
+	}
+}
