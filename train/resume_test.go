@@ -258,7 +258,7 @@ func TestGradientsDoNotAccumulateAndMatchFiniteDifferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tm Timing
-	r1, _, err := tr.trainStep(0, b, &tm)
+	r1, _, err := tr.trainStep(0, b, nil, &tm)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func TestGradientsDoNotAccumulateAndMatchFiniteDifferences(t *testing.T) {
 	for i := range g1 {
 		g1[i] = append([]float64(nil), tr.grads[i]...)
 	}
-	r2, _, err := tr.trainStep(0, b, &tm)
+	r2, _, err := tr.trainStep(0, b, nil, &tm)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,9 +282,9 @@ func TestGradientsDoNotAccumulateAndMatchFiniteDifferences(t *testing.T) {
 			h := 1e-6
 			w0 := w[j]
 			w[j] = w0 + h
-			rp, _, _ := tr.trainStep(0, b, &tm)
+			rp, _, _ := tr.trainStep(0, b, nil, &tm)
 			w[j] = w0 - h
-			rm, _, _ := tr.trainStep(0, b, &tm)
+			rm, _, _ := tr.trainStep(0, b, nil, &tm)
 			w[j] = w0
 			fd := (rp.Total - rm.Total) / (2 * h)
 			if math.Abs(fd-g1[i][j]) > 1e-6*max(1e-3, math.Abs(fd)) {
@@ -293,4 +293,38 @@ func TestGradientsDoNotAccumulateAndMatchFiniteDifferences(t *testing.T) {
 		}
 	}
 	tr.close()
+}
+
+// TestPrefetchedNoiseEqualsSetInputs: the noise drawn ahead on the
+// prefetching goroutine gives the same training, bit for bit, as letting
+// rnn.Graph.SetInputs draw it.
+func TestPrefetchedNoiseEqualsSetInputs(t *testing.T) {
+	const steps = 8
+	task := newSignTask(12)
+	opts := Options{Steps: steps, BatchSize: 8, Seed: 4, EvalEvery: -1, Quiet: true}
+	m1 := noisyModel(t)
+	if _, err := Run(context.Background(), m1, task, opts); err != nil {
+		t.Fatal(err)
+	}
+	m2 := noisyModel(t)
+	tr, err := newTrainer(m2, task, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.close()
+	var tm Timing
+	for k := range steps {
+		b, err := tr.sample(task, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := tr.trainStep(k, b, nil, &tm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range m1.Params() {
+		if !reflect.DeepEqual(p.Value.Data(), m2.Params()[i].Value.Data()) {
+			t.Fatalf("%s differs between prefetched noise and SetInputs", p.Name)
+		}
+	}
 }

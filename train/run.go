@@ -281,9 +281,13 @@ type trainer struct {
 	evals      map[shape]*evalGraph
 	evalSet    []*batch.Batch // for the current stage
 
-	grads   [][]float64
-	deltas  [][]float64
-	scratch []any // new parameter values, same dtype as the parameters
+	grads  [][]float64
+	deltas [][]float64
+
+	preNoise, postNoise float64
+	noiseBufs           [2]noise
+	float64             bool  // the model's dtype
+	scratch             []any // new parameter values, same dtype as the parameters
 
 	hist *history
 	prog progress
@@ -335,6 +339,9 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 	for _, d := range defs {
 		t.names = append(t.names, d.name)
 	}
+	cfg := m.Config()
+	t.preNoise, t.postNoise = cfg.PreactNoise, cfg.PostactNoise
+	t.float64 = m.DType() == tensor.Float64
 	var names []string
 	var sizes []int
 	for _, p := range t.params {
@@ -487,7 +494,63 @@ type fetch struct {
 type fetched struct {
 	k, stage int
 	b        *batch.Batch
+	noise    *noise
 	err      error
+}
+
+// noise holds the pre- and post-activation noise of one step, drawn ahead on
+// the prefetching goroutine with exactly the draws rnn.Graph.SetInputs
+// would make (B·T·N normal draws × preact_noise for ξ, then B·T·N ×
+// postact_noise for η, from the step's noise generator), so that prefetching
+// changes nothing. Two buffers alternate between steps.
+type noise struct {
+	xi, eta   any           // []float32 or []float64, the model's dtype; nil = none
+	xiT, etaT *tensor.Dense // the same, shaped [B,T,N], bound to the graph's leaves
+}
+
+// drawNoise fills nz with step k's noise for a batch of b trials and s
+// steps; it returns nil when the model has no noise.
+func (t *trainer) drawNoise(k, b, s int, nz *noise) *noise {
+	if t.preNoise == 0 && t.postNoise == 0 {
+		return nil
+	}
+	rng := stepRNG(t.opts.Seed, k, streamNoise)
+	n := b * s * t.m.Dims()[1]
+	fill := func(buf any, sd float64) any {
+		if sd == 0 {
+			return nil
+		}
+		if t.float64 {
+			d, _ := buf.([]float64)
+			if cap(d) < n {
+				d = make([]float64, n)
+			}
+			d = d[:n]
+			for i := range d {
+				d[i] = rng.NormFloat64() * sd
+			}
+			return d
+		}
+		d, _ := buf.([]float32)
+		if cap(d) < n {
+			d = make([]float32, n)
+		}
+		d = d[:n]
+		for i := range d {
+			d[i] = float32(rng.NormFloat64() * sd)
+		}
+		return d
+	}
+	nz.xi = fill(nz.xi, t.preNoise)
+	nz.eta = fill(nz.eta, t.postNoise)
+	wrap := func(d any) *tensor.Dense {
+		if d == nil {
+			return nil
+		}
+		return tensor.New(tensor.WithShape(b, s, n/(b*s)), tensor.WithBacking(d))
+	}
+	nz.xiT, nz.etaT = wrap(nz.xi), wrap(nz.eta)
+	return nz
 }
 
 func (t *trainer) sample(src Source, k int) (*batch.Batch, error) {
@@ -545,7 +608,11 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 	go func() {
 		for r := range reqs {
 			b, err := t.sample(r.src, r.k)
-			r.reply <- fetched{k: r.k, stage: r.stage, b: b, err: err}
+			f := fetched{k: r.k, stage: r.stage, b: b, err: err}
+			if err == nil {
+				f.noise = t.drawNoise(r.k, b.Size, b.Steps, &t.noiseBufs[r.k%2])
+			}
+			r.reply <- f
 		}
 	}()
 	var pending chan fetched
@@ -585,6 +652,9 @@ loop:
 		f := receive()
 		if f.err == nil && (f.k != k || f.stage != t.stage) { // stage changed after the request
 			f.b, f.err = t.sample(t.stages[t.stage].Source, k)
+			if f.err == nil {
+				f.noise = t.drawNoise(k, f.b.Size, f.b.Steps, &t.noiseBufs[k%2])
+			}
 		}
 		if f.err != nil {
 			return fail(f.err)
@@ -594,7 +664,7 @@ loop:
 		}
 		var graphTime time.Duration
 		built := res.Timing.Build
-		rec, graphTime, err = t.trainStep(k, f.b, &res.Timing)
+		rec, graphTime, err = t.trainStep(k, f.b, f.noise, &res.Timing)
 		t0 = t0.Add(res.Timing.Build - built) // compiling a graph is not part of the step
 		if err != nil {
 			return fail(err)
@@ -773,7 +843,10 @@ func (t *trainer) finishFiles(res *Result) error {
 }
 
 // trainStep runs one training step on batch bt and updates the parameters.
-func (t *trainer) trainStep(k int, bt *batch.Batch, tm *Timing) (Record, time.Duration, error) {
+//
+// nz is the step's noise drawn ahead (see drawNoise); nil makes the graph
+// draw it itself through SetInputs (same values).
+func (t *trainer) trainStep(k int, bt *batch.Batch, nz *noise, tm *Timing) (Record, time.Duration, error) {
 	rec := Record{LossNames: t.names}
 	tb := time.Now()
 	tg, err := t.graph(bt.Size, bt.Steps)
@@ -781,7 +854,7 @@ func (t *trainer) trainStep(k int, bt *batch.Batch, tm *Timing) (Record, time.Du
 		return rec, 0, err
 	}
 	tm.Build += time.Since(tb)
-	if err := tg.g.SetInputs(bt.Inputs, stepRNG(t.opts.Seed, k, streamNoise)); err != nil {
+	if err := t.setInputs(tg.g, bt, k, nz); err != nil {
 		return rec, 0, fmt.Errorf("train: step %d: %w", k+1, err)
 	}
 	for _, f := range tg.lg.fills {
@@ -876,6 +949,42 @@ func (t *trainer) trainStep(k int, bt *batch.Batch, tm *Timing) (Record, time.Du
 		}
 	}
 	return rec, graphTime, nil
+}
+
+// setInputs sets the graph's inputs and noise for step k: with SetInputs
+// when nz is nil, else by binding the noise drawn ahead to the noise leaves
+// (no copy: the tape machine reads a leaf's bound value at every run) and
+// copying the inputs into the input leaf in place, as SetInputs does.
+func (t *trainer) setInputs(g *rnn.Graph, bt *batch.Batch, k int, nz *noise) error {
+	if nz == nil {
+		return g.SetInputs(bt.Inputs, stepRNG(t.opts.Seed, k, streamNoise))
+	}
+	v, ok := g.Inputs.Value().(*tensor.Dense)
+	if !ok || v.Shape().TotalSize() != len(bt.Inputs) {
+		return fmt.Errorf("input leaf holds %T of the wrong size", g.Inputs.Value())
+	}
+	switch d := v.Data().(type) {
+	case []float32:
+		copy(d, bt.Inputs)
+	case []float64:
+		for i, x := range bt.Inputs {
+			d[i] = float64(x)
+		}
+	}
+	for _, l := range []struct {
+		n *G.Node
+		v *tensor.Dense
+	}{{g.PreNoise, nz.xiT}, {g.PostNoise, nz.etaT}} {
+		if (l.n == nil) != (l.v == nil) {
+			return fmt.Errorf("noise leaves and noise drawn do not match (preact_noise %v, postact_noise %v)", t.preNoise, t.postNoise)
+		}
+		if l.n != nil {
+			if err := G.Let(l.n, l.v); err != nil {
+				return fmt.Errorf("noise leaf %s: %w", l.n.Name(), err)
+			}
+		}
+	}
+	return nil
 }
 
 // applyUpdate writes w + p·Δ (w where p = 0, exactly) into dst and reports
