@@ -302,7 +302,7 @@ func Measure(c Case, o Options) (Result, error) {
 // and warms up each case in turn (its memory figures are taken then: the
 // process's heap after GC and its peak RSS, both including the cases
 // built before it in the group), then times the cases' steps interleaved
-// round-robin, so that a slow spell of a shared machine hits all of them
+// round-robin (in alternating order), so that a slow spell of a shared machine hits all of them
 // alike and their ratios stay meaningful.
 func MeasureGroup(cases []Case, o Options) ([]Result, error) {
 	o = o.withDefaults()
@@ -357,7 +357,12 @@ func MeasureGroup(cases []Case, o Options) ([]Result, error) {
 	t0 := time.Now()
 	budget := time.Duration(len(cases)) * o.MinTime
 	for n := 0; n < o.MaxSteps && (n < o.MinSteps || time.Since(t0) < budget); n++ {
-		for i, tr := range trs {
+		for k := range trs {
+			i := k
+			if n%2 == 1 { // ABBA order: neither case always runs right after the other
+				i = len(trs) - 1 - k
+			}
+			tr := trs[i]
 			s := time.Now()
 			l, err := tr.Step()
 			if err != nil {
