@@ -44,14 +44,18 @@ func fusedSgemm(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb
 		panic(fmt.Sprintf("rnn: fusedSgemm: C needs %d elements, has %d", last+1, len(c)))
 	}
 	m4, n16 := m/4*4, n/16*16
-	panels := n16 / 16
-	run := func(p0, p1 int) {
+	groups, panels := m4/4, n16/16
+	// run computes row groups [g0, g1) (4 rows each) × column panels [p0, p1) (16 columns each),
+	// depth fusedKC at a time. Transposed A is read in place (4 neighbouring values per depth
+	// step): copying it into packed strips first was measured slower.
+	run := func(g0, g1, p0, p1 int) {
 		for l0 := 0; l0 < k; l0 += fusedKC {
 			kc := min(fusedKC, k-l0)
 			for p := p0; p < p1; p++ {
 				j := p * 16
 				bp := &b[l0*ldb+j]
-				for i := 0; i < m4; i += 4 {
+				for g := g0; g < g1; g++ {
+					i := 4 * g
 					fusedKernel4x16(kc, &a[i*rs+l0*cs], rs, cs, bp, ldb, &c[i*ldc+j], ldc)
 				}
 			}
@@ -63,20 +67,32 @@ func fusedSgemm(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb
 			workers = 1
 		}
 	}
-	workers = max(1, min(workers, panels))
-	if workers > 1 {
+	// Plain A: workers take column panels (each reads its panels of B once per depth block).
+	// Transposed A: workers take row groups.
+	units := panels
+	if transA {
+		units = groups
+	}
+	workers = max(1, min(workers, units))
+	part := func(w int) {
+		u0, u1 := w*units/workers, (w+1)*units/workers
+		if transA {
+			run(u0, u1, 0, panels)
+		} else {
+			run(0, groups, u0, u1)
+		}
+	}
+	if groups > 0 && panels > 0 {
 		var wg sync.WaitGroup
 		for w := 1; w < workers; w++ {
 			wg.Add(1)
-			go func(p0, p1 int) {
+			go func() {
 				defer wg.Done()
-				run(p0, p1)
-			}(w*panels/workers, (w+1)*panels/workers)
+				part(w)
+			}()
 		}
-		run(0, panels/workers)
+		part(0)
 		wg.Wait()
-	} else if m4 > 0 {
-		run(0, panels)
 	}
 	// edges: the last m%4 rows (all columns) and the last n%16 columns (other rows)
 	at := func(i, l int) float32 { return a[i*rs+l*cs] }
@@ -101,3 +117,4 @@ func fusedSgemm(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb
 		}
 	}
 }
+
