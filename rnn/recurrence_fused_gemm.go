@@ -117,4 +117,3 @@ func fusedSgemm(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb
 		}
 	}
 }
-
