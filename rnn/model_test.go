@@ -822,3 +822,31 @@ func TestDaleDerivedReadout(t *testing.T) {
 		t.Fatal("Config() should return the masks as given, not the derived one")
 	}
 }
+
+// Past 256 steps the model still computes the equations (gorgonia's slice
+// hashing keeps only the low byte of offsets; nothing in the model's graph
+// may depend on it).
+func TestLongSequenceModel(t *testing.T) {
+	for _, engine := range []string{EngineFused, EngineUnrolled} {
+		t.Run(engine, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(31, 32))
+			cfg := DefaultConfig()
+			cfg.Dims = []int{2, 3, 1}
+			cfg.Engine = engine
+			cfg.Biases = Strings{"normal"}
+			m, err := New(cfg, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const B, T = 1, 300
+			x := randInputs(rng, B*T*2)
+			res, err := m.Forward(x, B, T)
+			if err != nil {
+				t.Fatal(err)
+			}
+			y, r := refForward(m, x, B, T)
+			maxDiff(t, "outputs", res.Outputs, y, 1e-4)
+			maxDiff(t, "rates", res.Rates, r, 1e-4)
+		})
+	}
+}
