@@ -82,9 +82,11 @@ func (c OptimizerConfig) validate() error {
 type optimizer interface {
 	// begin starts a new step (Adam's bias corrections count steps).
 	begin()
-	// update writes the update of parameter i, computed from the gradient
-	// scale·g at learning rate lr, into delta (same length as g).
-	update(i int, g []float64, scale, lr float64, delta []float64)
+	// update writes the update of elements [lo, lo+len(g)) of parameter i,
+	// computed from the gradient scale·g at learning rate lr, into delta
+	// (same length as g). Elements are independent, so disjoint ranges may
+	// be updated concurrently.
+	update(i, lo int, g []float64, scale, lr float64, delta []float64)
 	// arrays returns the state to store in a checkpoint.
 	arrays() []npz.Array
 	// restore sets the state from checkpoint arrays.
@@ -134,17 +136,18 @@ func (o *adam) begin() {
 	o.corr2 = 1 - math.Pow(o.cfg.Beta2, float64(o.t))
 }
 
-func (o *adam) update(i int, g []float64, scale, lr float64, delta []float64) {
+func (o *adam) update(i, lo int, g []float64, scale, lr float64, delta []float64) {
 	b1, b2, eps := o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps
-	m, v := o.m[i][:len(g)], o.v[i][:len(g)]
-	step := lr / o.corr1
-	sc2 := math.Sqrt(o.corr2)
+	m, v := o.m[i][lo:lo+len(g)], o.v[i][lo:lo+len(g)]
+	delta = delta[:len(g)]
+	step := -lr / o.corr1
+	inv2 := 1 / math.Sqrt(o.corr2)
 	for j, gj := range g {
 		gj *= scale
 		mj := b1*m[j] + (1-b1)*gj
 		vj := b2*v[j] + (1-b2)*gj*gj
 		m[j], v[j] = mj, vj
-		delta[j] = -step * mj / (math.Sqrt(vj)/sc2 + eps)
+		delta[j] = step * mj / (math.Sqrt(vj)*inv2 + eps)
 	}
 }
 
@@ -183,14 +186,14 @@ type sgd struct {
 
 func (o *sgd) begin() {}
 
-func (o *sgd) update(i int, g []float64, scale, lr float64, delta []float64) {
+func (o *sgd) update(i, lo int, g []float64, scale, lr float64, delta []float64) {
 	if o.buf == nil {
 		for j, gj := range g {
 			delta[j] = -lr * (gj * scale)
 		}
 		return
 	}
-	mu, b := o.cfg.Momentum, o.buf[i][:len(g)]
+	mu, b := o.cfg.Momentum, o.buf[i][lo:lo+len(g)]
 	for j, gj := range g {
 		b[j] = mu*b[j] + gj*scale
 		delta[j] = -lr * b[j]
@@ -228,15 +231,18 @@ type rmsprop struct {
 
 func (o *rmsprop) begin() {}
 
-func (o *rmsprop) update(i int, g []float64, scale, lr float64, delta []float64) {
+func (o *rmsprop) update(i, lo int, g []float64, scale, lr float64, delta []float64) {
 	a, eps, mu := o.cfg.Alpha, o.cfg.Eps, o.cfg.Momentum
-	sq := o.sq[i][:len(g)]
+	sq := o.sq[i][lo : lo+len(g)]
+	var b []float64
+	if o.buf != nil {
+		b = o.buf[i][lo : lo+len(g)]
+	}
 	for j, gj := range g {
 		gj *= scale
 		sq[j] = a*sq[j] + (1-a)*gj*gj
 		step := gj / (math.Sqrt(sq[j]) + eps)
-		if o.buf != nil {
-			b := o.buf[i]
+		if b != nil {
 			b[j] = mu*b[j] + step
 			step = b[j]
 		}

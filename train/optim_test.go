@@ -48,7 +48,7 @@ func TestOptimizerFirstSteps(t *testing.T) {
 		delta := make([]float64, len(g))
 		for s := range 2 {
 			o.begin()
-			o.update(0, g, 1, lr, delta)
+			o.update(0, 0, g, 1, lr, delta)
 			for j := range g {
 				if math.Abs(delta[j]-c.want[s][j]) > 1e-12*max(1e-6, math.Abs(c.want[s][j])) {
 					t.Errorf("%s momentum %v step %d: Δ[%d] = %v, want %v", cfg.Type, cfg.Momentum, s+1, j, delta[j], c.want[s][j])
@@ -78,7 +78,9 @@ func TestOptimizerStateRoundTrip(t *testing.T) {
 				o.begin()
 				for i := range names {
 					d := make([]float64, sizes[i])
-					o.update(i, grad(s, i), 0.5, 1e-3, d)
+					g := grad(s, i)
+					o.update(i, 0, g[:1], 0.5, 1e-3, d[:1]) // in two ranges
+					o.update(i, 1, g[1:], 0.5, 1e-3, d[1:])
 					out = append(out, d)
 				}
 			}

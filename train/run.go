@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/dale-rnn/dale/batch"
@@ -898,22 +899,25 @@ func (t *trainer) trainStep(k int, bt *batch.Batch, nz *noise, tm *Timing) (Reco
 		if !ok {
 			return rec, graphTime, fmt.Errorf("train: step %d: gradient of %q is a %T", k+1, p.Name, dv)
 		}
-		switch d := gt.Data().(type) {
-		case []float32:
-			for j, x := range d {
-				y := float64(x)
-				g[j] = y
-				sq += y * y
+		data := gt.Data()
+		if len(g) < parallelMin {
+			s, ok := readGrad(data, g)
+			if !ok {
+				return rec, graphTime, fmt.Errorf("train: step %d: gradient of %q holds %T", k+1, p.Name, data)
 			}
-			clear(d)
-		case []float64:
-			for j, y := range d {
-				g[j] = y
-				sq += y * y
+			sq += s
+		} else {
+			// Two halves, summed in a fixed order whatever runs them.
+			var wg sync.WaitGroup
+			var s2 float64
+			h := len(g) / 2
+			wg.Go(func() { s2, _ = readGrad(sliceAny(data, h, len(g)), g[h:]) })
+			s1, ok := readGrad(sliceAny(data, 0, h), g[:h])
+			wg.Wait()
+			if !ok {
+				return rec, graphTime, fmt.Errorf("train: step %d: gradient of %q holds %T", k+1, p.Name, data)
 			}
-			clear(d)
-		default:
-			return rec, graphTime, fmt.Errorf("train: step %d: gradient of %q holds %T", k+1, p.Name, d)
+			sq += s1 + s2
 		}
 		if math.IsNaN(sq) || math.IsInf(sq, 0) {
 			for _, x := range g {
@@ -933,12 +937,8 @@ func (t *trainer) trainStep(k int, bt *batch.Batch, nz *noise, tm *Timing) (Reco
 	// Updates: Δ from the optimiser, scaled by plasticity, checked into a
 	// scratch copy, then copied in (so a non-finite result changes nothing).
 	t.opt.begin()
-	for i, p := range t.params {
-		t.opt.update(i, t.grads[i], scale, lr, t.deltas[i])
-		if j, v, ok := applyUpdate(p.Value.Data(), t.deltas[i], p.Plasticity, t.scratch[i]); !ok {
-			_ = j
-			return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "parameter", Name: p.Name, Value: v, LR: lr}
-		}
+	if i, v, ok := t.update(scale, lr); !ok {
+		return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "parameter", Name: t.params[i].Name, Value: v, LR: lr}
 	}
 	for i, p := range t.params {
 		switch w := p.Value.Data().(type) {
@@ -985,6 +985,90 @@ func (t *trainer) setInputs(g *rnn.Graph, bt *batch.Batch, k int, nz *noise) err
 		}
 	}
 	return nil
+}
+
+// readGrad copies a gradient (float32 or float64 data) into g, zeroes it
+// (the machine adds into it) and returns the sum of squares.
+func readGrad(data any, g []float64) (float64, bool) {
+	var sq float64
+	switch d := data.(type) {
+	case []float32:
+		for j, x := range d[:len(g)] {
+			y := float64(x)
+			g[j] = y
+			sq += y * y
+		}
+		clear(d)
+	case []float64:
+		for j, y := range d[:len(g)] {
+			g[j] = y
+			sq += y * y
+		}
+		clear(d)
+	default:
+		return 0, false
+	}
+	return sq, true
+}
+
+func sliceAny(data any, lo, hi int) any {
+	switch d := data.(type) {
+	case []float32:
+		return d[lo:hi]
+	case []float64:
+		return d[lo:hi]
+	}
+	return data
+}
+
+// parallelMin is the size from which a parameter's update is split in two
+// halves, one on another goroutine (the graph's BLAS threads are idle
+// then). Elements are independent, so the split does not change results.
+const parallelMin = 1 << 14
+
+// update computes every parameter's new values into t.scratch: the
+// optimiser's Δ from the gradient scaled by scale, times plasticity. It
+// reports the parameter and value of a non-finite result.
+func (t *trainer) update(scale, lr float64) (int, float64, bool) {
+	one := func(i, lo, hi int) (float64, bool) {
+		p := t.params[i]
+		t.opt.update(i, lo, t.grads[i][lo:hi], scale, lr, t.deltas[i][lo:hi])
+		var pl []float64
+		if p.Plasticity != nil {
+			pl = p.Plasticity[lo:hi]
+		}
+		var w, dst any
+		switch d := p.Value.Data().(type) {
+		case []float32:
+			w, dst = d[lo:hi], t.scratch[i].([]float32)[lo:hi]
+		case []float64:
+			w, dst = d[lo:hi], t.scratch[i].([]float64)[lo:hi]
+		}
+		_, v, ok := applyUpdate(w, t.deltas[i][lo:hi], pl, dst)
+		return v, ok
+	}
+	for i := range t.params {
+		n := len(t.grads[i])
+		if n < parallelMin {
+			if v, ok := one(i, 0, n); !ok {
+				return i, v, false
+			}
+			continue
+		}
+		var wg sync.WaitGroup
+		var v2 float64
+		ok2 := true
+		wg.Go(func() { v2, ok2 = one(i, n/2, n) })
+		v, ok := one(i, 0, n/2)
+		wg.Wait()
+		if !ok {
+			return i, v, false
+		}
+		if !ok2 {
+			return i, v2, false
+		}
+	}
+	return 0, 0, true
 }
 
 // applyUpdate writes w + p·Δ (w where p = 0, exactly) into dst and reports
