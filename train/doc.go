@@ -5,9 +5,10 @@
 // # The loop
 //
 // Each step k draws a batch from the Source with the stateless generator
-// PCG(seed, k·256+1) on another goroutine (overlapping the previous step;
-// results do not depend on it), sets the graph's inputs, noise (from
-// PCG(seed, k·256+2)), targets and mask, runs the compiled graph (forward,
+// PCG(seed, k·256+1), and the model's noise from PCG(seed, k·256+2), on
+// another goroutine while the previous step runs (results do not depend on
+// it, and Sample is never called concurrently), sets the graph's inputs,
+// noise, targets and mask, runs the compiled graph (forward,
 // loss terms, backward), checks every loss term and gradient is finite,
 // clips the global gradient norm (default 1.0), asks the optimiser for the
 // update Δw (Adam by default, lr 1e-3; SGD with momentum; RMSProp) at the
@@ -29,7 +30,10 @@
 // outputs, firing-rate L1/L2, firing-rate distribution (sd, cv, mean_ad,
 // max_ad), weight L1/L2 per layer on the effective weights, and state
 // prediction. Batches of another length need a graph of another length:
-// the trainer compiles one per (batch size, steps) and keeps the last four.
+// the trainer compiles one per (batch size, steps) and keeps the last four
+// (rather than padding every batch to one length, which would cost the
+// longest length's compute every step and let padding into the rate
+// losses).
 //
 // # Evaluation, curriculum, early stop
 //

@@ -434,10 +434,11 @@ func (t *trainer) save(name string, wall time.Duration) error {
 }
 
 // graph returns the compiled training graph for batches of b trials and s
-// steps, building it on first use. Up to maxGraphs shapes are kept (batches
-// of another length need another unrolled graph; padding every batch to one
-// length would change the dynamics of the padded steps' neighbours, so
-// dale compiles one graph per length instead).
+// steps, building it on first use. Up to maxGraphs shapes are kept, the
+// oldest dropped first. (Padding every batch to one fixed length would also
+// work for the masked losses, but it costs the longest length's compute on
+// every batch and would let padded steps into the rate and state losses, so
+// dale compiles one graph per length instead.)
 func (t *trainer) graph(b, s int) (*trainGraph, error) {
 	k := shape{b, s}
 	if tg, ok := t.graphs[k]; ok {
