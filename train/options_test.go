@@ -162,3 +162,72 @@ func TestProgressBar(t *testing.T) {
 		}
 	}
 }
+
+// TestAllLossTypesOnTheModel: every loss type builds on a real model graph
+// and trains a few steps with finite, separately reported terms.
+func TestAllLossTypesOnTheModel(t *testing.T) {
+	var specs []LossSpec
+	if err := json.Unmarshal([]byte(`[{"type":"mse"},{"type":"cross_entropy","lambda":0.1,"params":{"outputs":[1,2]}},
+		{"type":"fr","lambda":0.01,"params":{"metric":"l1"}},{"type":"fr_dist","lambda":0.01,"params":{"metric":"cv"}},
+		{"type":"fr_dist","lambda":0.01,"params":{"metric":"max_ad"}},{"type":"weight_l1","lambda":1e-3,"params":{"layer":"input"}},
+		{"type":"weight_l2","lambda":1e-3,"params":{"layer":"readout"}},{"type":"state_pred","lambda":0.01,"params":{"tau":3}}]`), &specs); err != nil {
+		t.Fatal(err)
+	}
+	m := smallModel(t, 16, 3, nil)
+	var last Record
+	res, err := Run(context.Background(), m, newSignTask(12), Options{Steps: 5, BatchSize: 4, EvalEvery: -1, Quiet: true, Losses: specs,
+		Recorder: RecorderFunc(func(r Record) error { last = r; return nil })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"mse", "cross_entropy", "fr_l1", "fr_dist_cv", "fr_dist_max_ad", "weight_l1_input", "weight_l2_readout", "state_pred"}
+	if strings.Join(res.LossNames, ",") != strings.Join(want, ",") || len(last.Losses) != len(want) {
+		t.Fatalf("loss names %v, want %v", res.LossNames, want)
+	}
+	var total float64
+	for i, v := range last.Losses {
+		if !(v > 0) || math.IsInf(v, 0) {
+			t.Errorf("%s = %v, want a finite positive value", want[i], v)
+		}
+		total += []float64{1, 0.1, 0.01, 0.01, 0.01, 1e-3, 1e-3, 0.01}[i] * v
+	}
+	if math.Abs(total-last.Total) > 1e-6*total {
+		t.Errorf("total %v, Σ λ·term = %v", last.Total, total)
+	}
+}
+
+func TestResumeRejectsMismatch(t *testing.T) {
+	dir := t.TempDir()
+	task := newSignTask(8)
+	base := Options{Steps: 3, BatchSize: 4, EvalEvery: -1, Quiet: true, Dir: dir}
+	if _, err := Run(context.Background(), smallModel(t, 8, 1, nil), task, base); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		edit func(*Options)
+		want string
+	}{
+		{func(o *Options) { o.Optimizer.Type = "sgd" }, `optimizer.type = "sgd" is not allowed: the checkpoint was trained with "adam"`},
+		{func(o *Options) { o.Losses = []LossSpec{{Type: "mse"}, {Type: "fr"}} }, "losses [mse fr_l2] differ from the checkpoint's [mse]"},
+		{func(o *Options) { o.BatchSize = 5 }, "batch_size = 5 differs from the checkpoint's 4"},
+		{func(o *Options) { o.Curriculum = []Stage{{Source: task}, {Source: task}} }, ""},
+	}
+	for _, c := range cases {
+		o := base
+		o.Steps = 6
+		c.edit(&o)
+		_, _, err := Resume(context.Background(), dir, task, o)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("resume with a curriculum starting at stage 0: %v", err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want %q", err, c.want)
+		}
+	}
+	if _, _, err := Resume(context.Background(), t.TempDir(), task, base); err == nil || !strings.Contains(err.Error(), "train: resume") {
+		t.Errorf("resume from an empty directory: %v", err)
+	}
+}
