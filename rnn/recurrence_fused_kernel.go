@@ -124,7 +124,9 @@ type fusedState[T fusedFloat] struct {
 
 	tmp  []T       // [B,N]: (α⊙δ_{s+1}) Wᵀ (backward)
 	wt   []T       // [N,N]: diag(α) Wᵀ, so the per-step backward product reads δ directly
+	keep []T       // [N]: 1 − α
 	dacc []float64 // [parts×N]: dL/dα accumulators, one per batch part
+	sacc []T       // [parts×N]: one step's part of dL/dα, one per batch part
 	dh   []T       // [parts×N]: dL/dh0 partial sums, one per batch part
 }
 
@@ -142,9 +144,11 @@ func (st *fusedState[T]) ensureBackward(parts int) {
 	if st.tmp == nil {
 		st.tmp = make([]T, st.B*st.N)
 		st.wt = make([]T, st.N*st.N)
+		st.keep = make([]T, st.N)
 	}
 	if len(st.dacc) < parts*st.N {
 		st.dacc = make([]float64, parts*st.N)
+		st.sacc = make([]T, parts*st.N)
 		st.dh = make([]T, parts*st.N)
 	}
 }
@@ -267,6 +271,9 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 	st.ensureBackward(len(parts))
 	B, S, N := st.B, st.T, st.N
 	al := alpha[:N]
+	for n, a := range al {
+		st.keep[n] = 1 - a
+	}
 	// wt[n][m] = α_n W[m][n], so that δ_s·wt = (α⊙δ_s) Wᵀ
 	fusedTranspose(st.wt, W, N, N)
 	for n := 0; n < N; n++ {
@@ -320,10 +327,13 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 func (st *fusedState[T]) backwardRows(w, b0, b1 int, serial bool, delta, I, alpha, h0, V, gV []T) {
 	S, N := st.T, st.N
 	ld := S * N
-	al := alpha[:N]
+	keep := st.keep[:N]
 	acc := st.dacc[w*N : w*N+N]
 	clear(acc)
+	// the step's part of dα, summed over this part's rows in T, then added to acc in float64
+	sacc := st.sacc[w*N : w*N+N]
 	for s := S - 1; s >= 0; s-- {
+		clear(sacc)
 		for b := b0; b < b1; b++ {
 			o := b*ld + s*N
 			d := delta[o : o+N]
@@ -336,24 +346,27 @@ func (st *fusedState[T]) backwardRows(w, b0, b1 int, serial bool, delta, I, alph
 				prev = V[o-N : o]
 			}
 			prev = prev[:len(d)]
-			acc := acc[:len(d)]
+			sa := sacc[:len(d)]
 			if s == S-1 {
 				for n := range d {
 					dn := g[n]
 					d[n] = dn
-					acc[n] += float64(dn * (in[n] - prev[n]))
+					sa[n] += dn * (in[n] - prev[n])
 				}
 			} else {
 				dNext := delta[o+N : o+N+len(d)]
 				fNext := st.fprime[o+N : o+N+len(d)]
 				tm := st.tmp[b*N : b*N+len(d)]
-				al := al[:len(d)]
+				kp := keep[:len(d)]
 				for n := range d {
-					dn := g[n] + (1-al[n])*dNext[n] + fNext[n]*tm[n]
+					dn := g[n] + kp[n]*dNext[n] + fNext[n]*tm[n]
 					d[n] = dn
-					acc[n] += float64(dn * (in[n] - prev[n]))
+					sa[n] += dn * (in[n] - prev[n])
 				}
 			}
+		}
+		for n, x := range sacc {
+			acc[n] += float64(x)
 		}
 		// tmp = (α⊙δ_s) Wᵀ: what step s sends back to the rates of step s−1
 		o0 := b0*ld + s*N
@@ -367,7 +380,7 @@ func (st *fusedState[T]) backwardRows(w, b0, b1 int, serial bool, delta, I, alph
 		f := st.fprime[b*ld : b*ld+N]
 		tm := st.tmp[b*N : b*N+N]
 		for n := range dh {
-			dh[n] += (1-al[n])*d[n] + f[n]*tm[n]
+			dh[n] += keep[n]*d[n] + f[n]*tm[n]
 		}
 	}
 }
