@@ -28,10 +28,10 @@ func (m Mode) String() string {
 
 // Graph is one model unrolled for a fixed batch size and number of steps:
 //
-//	X [B,T,In] → reshape [B·T,In] → · W_in_eff → + b_rec → reshape [B,T,N] = I
+//	X [B,T,In] → reshape [B·T,In] → · W_in_eff + b_rec → reshape [B,T,N] = I  (one affine op)
 //	V = recurrence(I, W_rec_eff, alpha, init_state, ξ, η)      (fused or unrolled engine)
 //	R = f(V) + η                                              (one op, see graph_ops.go)
-//	Y = reshape(R, [B·T,N]) · W_out_eff + b_out → [B,T,Out]   (one product over all steps)
+//	Y = reshape(R, [B·T,N]) · W_out_eff + b_out → [B,T,Out]   (one affine op over all steps)
 //
 // A trainer adds its loss nodes to G, calls gorgonia.Grad(loss,
 // ParamNodes...) and runs a TapeMachine on G.
@@ -93,14 +93,14 @@ func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 	if err != nil {
 		return nil, wrap("reshape inputs", err)
 	}
-	drive, err := G.Mul(x2, gr.WInEff)
-	if err != nil {
-		return nil, wrap("input product", err)
-	}
+	var drive *G.Node
 	if b := nodes[NameBRec]; b != nil {
-		if drive, err = G.ApplyOp(biasAddOp{m: batch * steps, k: n}, drive, b); err != nil {
-			return nil, wrap("b_rec", err)
-		}
+		drive, err = G.ApplyOp(affineOp{m: batch * steps, n: n, k: in, bias: true}, x2, gr.WInEff, b)
+	} else {
+		drive, err = G.ApplyOp(affineOp{m: batch * steps, n: n, k: in}, x2, gr.WInEff)
+	}
+	if err != nil {
+		return nil, wrap("input drive", err)
 	}
 	I, err := G.Reshape(drive, tensor.Shape{batch, steps, n})
 	if err != nil {
@@ -145,14 +145,14 @@ func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 	if err != nil {
 		return nil, wrap("reshape rates", err)
 	}
-	y, err := G.Mul(r2, gr.WOutEff)
-	if err != nil {
-		return nil, wrap("readout product", err)
-	}
+	var y *G.Node
 	if b := nodes[NameBOut]; b != nil {
-		if y, err = G.ApplyOp(biasAddOp{m: batch * steps, k: out}, y, b); err != nil {
-			return nil, wrap("b_out", err)
-		}
+		y, err = G.ApplyOp(affineOp{m: batch * steps, n: out, k: n, bias: true, diffA: true}, r2, gr.WOutEff, b)
+	} else {
+		y, err = G.ApplyOp(affineOp{m: batch * steps, n: out, k: n, diffA: true}, r2, gr.WOutEff)
+	}
+	if err != nil {
+		return nil, wrap("readout", err)
 	}
 	if gr.Outputs, err = G.Reshape(y, tensor.Shape{batch, steps, out}); err != nil {
 		return nil, wrap("reshape outputs", err)

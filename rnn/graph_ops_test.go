@@ -7,6 +7,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/dale-rnn/dale/internal/blas"
 )
 
 // The rates and bias ops give the values and gradients of gorgonia's own
@@ -211,5 +213,110 @@ func BenchmarkRatesOp(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		rateApply(ReLU, v, nil, r)
 		rateBackward(ReLU, v, dr, dv)
+	}
+}
+
+// The affine op (with and without bias) gives gorgonia's Mul (+ BroadcastAdd)
+// values and gradients, for each BLAS.
+func TestAffineOpMatchesGorgonia(t *testing.T) {
+	prev := blas.Name()
+	defer func() {
+		_ = blas.Set(prev)
+		blas.UseInGorgonia()
+	}()
+	for _, name := range []string{blas.Go, blas.OpenBLAS} {
+		if err := blas.Set(name); err != nil {
+			t.Logf("BLAS %s not available: %v", name, err)
+			continue
+		}
+		blas.UseInGorgonia()
+		testAffineOp(t)
+	}
+}
+
+func testAffineOp(t *testing.T) {
+	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+		for _, bias := range []bool{true, false} {
+			rng := rand.New(rand.NewPCG(2, 9))
+			const M, K, N = 7, 3, 5
+			mk := func(n int) *tensor.Dense {
+				v := make([]float64, n)
+				for i := range v {
+					v[i] = rng.NormFloat64()
+				}
+				if dt == tensor.Float32 {
+					f := make([]float32, n)
+					for i, x := range v {
+						f[i] = float32(x)
+					}
+					return tensor.New(tensor.WithShape(n), tensor.WithBacking(f))
+				}
+				return tensor.New(tensor.WithShape(n), tensor.WithBacking(v))
+			}
+			av, bv, biv, cv := mk(M*K), mk(K*N), mk(N), mk(M*N)
+			run := func(ours bool) (y []float64, grads [3][]float64) {
+				g := G.NewGraph()
+				leaf := func(name string, d *tensor.Dense, shape ...int) *G.Node {
+					c := d.Clone().(*tensor.Dense)
+					if err := c.Reshape(shape...); err != nil {
+						t.Fatal(err)
+					}
+					return G.NewTensor(g, dt, len(shape), G.WithShape(shape...), G.WithName(name), G.WithValue(c))
+				}
+				a, b, bi, c := leaf("a", av, M, K), leaf("b", bv, K, N), leaf("bias", biv, N), leaf("c", cv, M, N)
+				var yn *G.Node
+				var err error
+				if ours {
+					if bias {
+						yn, err = G.ApplyOp(affineOp{m: M, n: N, k: K, bias: true, diffA: true}, a, b, bi)
+					} else {
+						yn, err = G.ApplyOp(affineOp{m: M, n: N, k: K, diffA: true}, a, b)
+					}
+				} else {
+					yn, err = G.Mul(a, b)
+					if err == nil && bias {
+						yn, err = G.BroadcastAdd(yn, bi, nil, []byte{0})
+					}
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				loss := G.Must(G.Sum(G.Must(G.HadamardProd(yn, c))))
+				wrt := G.Nodes{a, b}
+				if bias {
+					wrt = append(wrt, bi)
+				}
+				gs, err := G.Grad(loss, wrt...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				vm := G.NewTapeMachine(g)
+				defer vm.Close()
+				if err := vm.RunAll(); err != nil {
+					t.Fatal(err)
+				}
+				y, _ = nodeFloat64(yn)
+				for i := range gs {
+					grads[i], _ = nodeFloat64(gs[i])
+				}
+				return
+			}
+			y1, g1 := run(true)
+			y2, g2 := run(false)
+			tol := 1e-12
+			if dt == tensor.Float32 {
+				tol = 1e-5
+			}
+			for i, pair := range [][2][]float64{{y1, y2}, {g1[0], g2[0]}, {g1[1], g2[1]}, {g1[2], g2[2]}} {
+				if len(pair[0]) != len(pair[1]) || (i < 3 && len(pair[0]) == 0) {
+					t.Fatalf("%v bias %v: part %d has %d vs %d values", dt, bias, i, len(pair[0]), len(pair[1]))
+				}
+				for j := range pair[0] {
+					if math.Abs(pair[0][j]-pair[1][j]) > tol*math.Max(1, math.Abs(pair[1][j])) {
+						t.Fatalf("%v bias %v: part %d [%d]: ours %v, gorgonia %v", dt, bias, i, j, pair[0][j], pair[1][j])
+					}
+				}
+			}
+		}
 	}
 }
