@@ -2,8 +2,9 @@ package rnn
 
 // The pure-Go path's float32 product for the fused recurrence: gonum's generic Sgemm reaches
 // about 20 GFLOP/s here, far from the machine's rate, so on amd64 with AVX2 and FMA the fused
-// kernels use a small register-blocked assembly kernel (4 rows × 16 columns, no packing: the
-// operands are read in place through strides). Everything else goes to internal/blas.
+// kernels use small register-blocked assembly kernels (4 rows × 16 columns with AVX2, 4 rows ×
+// 32 columns with AVX-512 where the CPU has it; no packing: the operands are read in place
+// through strides). Everything else goes to internal/blas.
 
 import (
 	"fmt"
@@ -43,8 +44,15 @@ func fusedSgemm(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb
 	if last := (m-1)*ldc + n - 1; last >= len(c) {
 		panic(fmt.Sprintf("rnn: fusedSgemm: C needs %d elements, has %d", last+1, len(c)))
 	}
-	m4, n16 := m/4*4, n/16*16
-	groups, panels := m4/4, n16/16
+	// Column panels: 32 wide with AVX-512, then at most one 16 wide with AVX2.
+	m4 := m / 4 * 4
+	n32 := 0
+	if fusedHasKernel512 {
+		n32 = n / 32 * 32
+	}
+	n16 := n32 + (n-n32)/16*16
+	groups, panels32 := m4/4, n32/32
+	panels := panels32 + (n16-n32)/16
 	// run computes row groups [g0, g1) (4 rows each) × column panels [p0, p1) (16 columns each),
 	// depth fusedKC at a time. Transposed A is read in place (4 neighbouring values per depth
 	// step): copying it into packed strips first was measured slower.
@@ -52,7 +60,16 @@ func fusedSgemm(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb
 		for l0 := 0; l0 < k; l0 += fusedKC {
 			kc := min(fusedKC, k-l0)
 			for p := p0; p < p1; p++ {
-				j := p * 16
+				if p < panels32 {
+					j := p * 32
+					bp := &b[l0*ldb+j]
+					for g := g0; g < g1; g++ {
+						i := 4 * g
+						fusedKernel4x32(kc, &a[i*rs+l0*cs], rs, cs, bp, ldb, &c[i*ldc+j], ldc)
+					}
+					continue
+				}
+				j := n32 + (p-panels32)*16
 				bp := &b[l0*ldb+j]
 				for g := g0; g < g1; g++ {
 					i := 4 * g

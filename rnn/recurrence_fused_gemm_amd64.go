@@ -13,3 +13,11 @@ var fusedHasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //
 //go:noescape
 func fusedKernel4x16(k int, a *float32, rs, cs int, b *float32, ldb int, c *float32, ldc int)
+
+// fusedHasKernel512 reports whether the AVX-512 variant can run here.
+var fusedHasKernel512 = fusedHasKernel && cpu.X86.HasAVX512F
+
+// fusedKernel4x32 is fusedKernel4x16 for 32 columns, with AVX-512.
+//
+//go:noescape
+func fusedKernel4x32(k int, a *float32, rs, cs int, b *float32, ldb int, c *float32, ldc int)
