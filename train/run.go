@@ -282,8 +282,8 @@ type trainer struct {
 	evals      map[shape]*evalGraph
 	evalSet    []*batch.Batch // for the current stage
 
-	grads  [][]float64
-	deltas [][]float64
+	grads [][]float64
+	block [2][1024]float64 // per-worker update blocks
 
 	preNoise, postNoise float64
 	noiseBufs           [2]noise
@@ -350,7 +350,6 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 		names = append(names, p.Name)
 		sizes = append(sizes, n)
 		t.grads = append(t.grads, make([]float64, n))
-		t.deltas = append(t.deltas, make([]float64, n))
 		switch p.Value.Data().(type) {
 		case []float32:
 			t.scratch = append(t.scratch, make([]float32, n))
@@ -1031,27 +1030,37 @@ const parallelMin = 1 << 14
 // optimiser's Δ from the gradient scaled by scale, times plasticity. It
 // reports the parameter and value of a non-finite result.
 func (t *trainer) update(scale, lr float64) (int, float64, bool) {
-	one := func(i, lo, hi int) (float64, bool) {
+	// one updates elements [lo, hi) of parameter i in blocks that stay in
+	// cache between the optimiser and the apply; worker w has its own block.
+	one := func(worker, i, lo, hi int) (float64, bool) {
 		p := t.params[i]
-		t.opt.update(i, lo, t.grads[i][lo:hi], scale, lr, t.deltas[i][lo:hi])
-		var pl []float64
-		if p.Plasticity != nil {
-			pl = p.Plasticity[lo:hi]
+		blk := t.block[worker][:]
+		data := p.Value.Data()
+		for b := lo; b < hi; b += len(blk) {
+			e := min(b+len(blk), hi)
+			d := blk[:e-b]
+			t.opt.update(i, b, t.grads[i][b:e], scale, lr, d)
+			var pl []float64
+			if p.Plasticity != nil {
+				pl = p.Plasticity[b:e]
+			}
+			var w, dst any
+			switch x := data.(type) {
+			case []float32:
+				w, dst = x[b:e], t.scratch[i].([]float32)[b:e]
+			case []float64:
+				w, dst = x[b:e], t.scratch[i].([]float64)[b:e]
+			}
+			if _, v, ok := applyUpdate(w, d, pl, dst); !ok {
+				return v, false
+			}
 		}
-		var w, dst any
-		switch d := p.Value.Data().(type) {
-		case []float32:
-			w, dst = d[lo:hi], t.scratch[i].([]float32)[lo:hi]
-		case []float64:
-			w, dst = d[lo:hi], t.scratch[i].([]float64)[lo:hi]
-		}
-		_, v, ok := applyUpdate(w, t.deltas[i][lo:hi], pl, dst)
-		return v, ok
+		return 0, true
 	}
 	for i := range t.params {
 		n := len(t.grads[i])
 		if n < parallelMin {
-			if v, ok := one(i, 0, n); !ok {
+			if v, ok := one(0, i, 0, n); !ok {
 				return i, v, false
 			}
 			continue
@@ -1059,8 +1068,8 @@ func (t *trainer) update(scale, lr float64) (int, float64, bool) {
 		var wg sync.WaitGroup
 		var v2 float64
 		ok2 := true
-		wg.Go(func() { v2, ok2 = one(i, n/2, n) })
-		v, ok := one(i, 0, n/2)
+		wg.Go(func() { v2, ok2 = one(1, i, n/2, n) })
+		v, ok := one(0, i, 0, n/2)
 		wg.Wait()
 		if !ok {
 			return i, v, false
