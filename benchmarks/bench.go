@@ -34,7 +34,7 @@ type Case struct {
 	Batch  int    `json:"batch"`
 	Steps  int    `json:"steps"`
 	Engine string `json:"engine"` // "fused" or "unrolled"
-	Masked bool   `json:"masked"` // MultiAreaEI signed masks with Dale, or no masks at all
+	Masked bool   `json:"masked"` // MultiAreaEI signed masks with Dale; false: the same network (the masked model's effective weights as raw weights) without mask operations
 	BLAS   string `json:"blas"`   // "go" or "openblas"
 }
 
@@ -134,16 +134,28 @@ func NewTrainer(c Case) (*Trainer, error) {
 	cfg.Dt, cfg.Tau = 10, rnn.Floats{100}
 	cfg.Engine = c.Engine
 	cfg.Seed = 1
-	if c.Masked {
-		ms, err := MaskR(c.In, c.N, c.Out, 1)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Masks = ms
-	}
-	m, err := rnn.New(cfg, nil)
+	ms, err := MaskR(c.In, c.N, c.Out, 1)
 	if err != nil {
 		return nil, err
+	}
+	masked := cfg
+	masked.Masks = ms
+	m, err := rnn.New(masked, nil)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Masked {
+		// The same network without the mask operations: raw weights = the
+		// masked model's effective weights, no masks, dale off. Both models
+		// start from the same forward pass, so their step times differ by
+		// the masking alone.
+		ei, er, eo := m.Effective()
+		if m, err = rnn.New(cfg, nil); err != nil {
+			return nil, err
+		}
+		for i, e := range []*tensor.Dense{ei, er, eo} {
+			copy(m.Params()[i].Value.Data().([]float32), e.Data().([]float32))
+		}
 	}
 	g, err := m.Build(c.Batch, c.Steps, rnn.Train)
 	if err != nil {

@@ -185,3 +185,32 @@ func TestGroupsAndMeasureGroup(t *testing.T) {
 		t.Errorf("mask ops at N=32 take %v ms", d)
 	}
 }
+
+// The unmasked case is the masked network without the mask operations: the
+// first forward pass (hence the first loss) is the same.
+func TestUnmaskedIsSameNetwork(t *testing.T) {
+	a, err := NewTrainer(Smoke(rnn.EngineFused, true, blas.Go))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := NewTrainer(Smoke(rnn.EngineFused, false, blas.Go))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if a.Model.Dale() == b.Model.Dale() {
+		t.Fatal("masked and unmasked models have the same dale setting")
+	}
+	la, err := a.Step()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := b.Step()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if la != lb {
+		t.Fatalf("first losses differ: masked %v, unmasked %v", la, lb)
+	}
+}
