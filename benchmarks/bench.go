@@ -571,8 +571,9 @@ func Groups(cases []Case) [][]Case {
 // run: each is numerator median / denominator median for cases that differ
 // in one factor only.
 type Ratio struct {
-	What  string  // e.g. "fused/unrolled (masked, openblas)"
-	Value float64 // ratio of ms per step
+	What     string  // e.g. "fused/unrolled (masked, openblas)"
+	Value    float64 // ratio of the median ms per step
+	ValueMin float64 // ratio of the fastest steps (less sensitive to a busy machine)
 }
 
 // Ratios computes fused/unrolled, masked/unmasked and openblas/go ratios
@@ -597,21 +598,21 @@ func Ratios(rs []Result) []Ratio {
 			o := c
 			o.Engine = rnn.EngineUnrolled
 			if u := find(o); u != nil {
-				out = append(out, Ratio{fmt.Sprintf("%s fused/unrolled (%s, %s)", c.Name, mk, c.BLAS), r.MsPerStep / u.MsPerStep})
+				out = append(out, Ratio{fmt.Sprintf("%s fused/unrolled (%s, %s)", c.Name, mk, c.BLAS), r.MsPerStep / u.MsPerStep, r.MinMs / u.MinMs})
 			}
 		}
 		if c.Masked {
 			o := c
 			o.Masked = false
 			if u := find(o); u != nil {
-				out = append(out, Ratio{fmt.Sprintf("%s masked/unmasked (%s, %s)", c.Name, c.Engine, c.BLAS), r.MsPerStep / u.MsPerStep})
+				out = append(out, Ratio{fmt.Sprintf("%s masked/unmasked (%s, %s)", c.Name, c.Engine, c.BLAS), r.MsPerStep / u.MsPerStep, r.MinMs / u.MinMs})
 			}
 		}
 		if c.BLAS == blas.OpenBLAS {
 			o := c
 			o.BLAS = blas.Go
 			if u := find(o); u != nil {
-				out = append(out, Ratio{fmt.Sprintf("%s openblas/go (%s, %s)", c.Name, c.Engine, mk), r.MsPerStep / u.MsPerStep})
+				out = append(out, Ratio{fmt.Sprintf("%s openblas/go (%s, %s)", c.Name, c.Engine, mk), r.MsPerStep / u.MsPerStep, r.MinMs / u.MinMs})
 			}
 		}
 	}
