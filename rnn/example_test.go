@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	G "gorgonia.org/gorgonia"
+
 	"github.com/dale-rnn/dale/rnn"
 )
 
@@ -76,4 +78,65 @@ func ExampleParseConfig() {
 	// tanh 20 [100] fused float32
 	// rnn: config: json: unknown field "hidden_size"
 	// rnn: tau[0] = 5 is not allowed: must be ≥ dt = 10 (alpha = dt/tau must be in (0, 1])
+}
+
+// A trainer's view: build a Train graph, add a loss, differentiate with
+// respect to the raw parameters, run, and update the raw values in place
+// (here plain gradient descent); the graph sees the new values next run.
+func ExampleModel_Build() {
+	cfg := rnn.DefaultConfig()
+	cfg.Dims = []int{1, 16, 1}
+	cfg.Seed = 2
+	m, err := rnn.New(cfg, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	const batch, steps = 4, 10
+	g, err := m.Build(batch, steps, rnn.Train)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	x := make([]float32, batch*steps)
+	for i := range x {
+		x[i] = 1
+	}
+	if err := g.SetInputs(x, nil); err != nil { // no noise configured: no rng needed
+		fmt.Println(err)
+		return
+	}
+	// loss: mean squared distance of the outputs from 0.5
+	half := G.NewConstant(float32(0.5))
+	diff := G.Must(G.Sub(g.Outputs, half))
+	loss := G.Must(G.Mean(G.Must(G.Square(diff))))
+	grads, err := G.Grad(loss, g.ParamNodes...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	vm := G.NewTapeMachine(g.G)
+	defer vm.Close()
+	var first, last float32
+	for step := 0; step < 50; step++ {
+		if err := vm.RunAll(); err != nil {
+			fmt.Println(err)
+			return
+		}
+		l := loss.Value().Data().(float32)
+		if step == 0 {
+			first = l
+		}
+		last = l
+		for i, p := range m.Params() {
+			w := p.Value.Data().([]float32)
+			for j, d := range grads[i].Value().Data().([]float32) {
+				w[j] -= 0.05 * d
+			}
+		}
+		vm.Reset()
+	}
+	fmt.Println("params:", len(m.Params()), "loss fell:", last < first/2)
+	// Output:
+	// params: 5 loss fell: true
 }

@@ -205,6 +205,16 @@ func TestDaleProperty(t *testing.T) {
 		t.Fatal("no_self_connections left the diagonal in the hidden mask")
 	}
 	check := func(step int, name string, eff []float64, mask []float64, cols int) {
+		for r := 0; r < len(eff)/cols; r++ {
+			pos, neg := false, false
+			for _, v := range eff[r*cols : (r+1)*cols] {
+				pos = pos || v > 0
+				neg = neg || v < 0
+			}
+			if pos && neg {
+				t.Fatalf("update %d: row %d of %s has both signs", step, r, name)
+			}
+		}
 		for i, v := range eff {
 			mk := mask[i]
 			switch {
