@@ -212,6 +212,23 @@ func resolve(rc runConfig, dir string) (*resolved, error) {
 			return nil, fmt.Errorf("model.masks and mask are both set; give the mask either as a config (mask) or as an .npz file (model.masks), not both")
 		}
 		r.mask = m
+		// Write out the defaults the mask used (input_areas, exc_pct, ...),
+		// so config.json holds every parameter; what the user wrote stays
+		// as written (n_areas as a list of sizes, say).
+		if specs, err := json.Marshal(m.Specs()); err == nil {
+			var all map[string]json.RawMessage
+			if json.Unmarshal(specs, &all) == nil {
+				for k, v := range all {
+					switch k {
+					case "hidden_size", "input_dim", "readout_dim":
+					default:
+						if _, ok := maskObj[k]; !ok {
+							maskObj[k] = v
+						}
+					}
+				}
+			}
+		}
 	}
 	b, _ := json.Marshal(model)
 	mcfg, err := rnn.ParseConfig(bytes.NewReader(b))
