@@ -37,8 +37,8 @@ type metrics struct {
 	Psychometric   []tasks.Curve          `json:"psychometric,omitempty"`
 	// IdealObserver scores, on the same trials, an observer of the noisy
 	// inputs (pdm, ctxdm, multisensory, romo): the ceiling to compare with.
-	IdealObserver *idealScore `json:"ideal_observer,omitempty"`
-	Training       json.RawMessage        `json:"training,omitempty"`
+	IdealObserver *idealScore     `json:"ideal_observer,omitempty"`
+	Training      json.RawMessage `json:"training,omitempty"`
 }
 
 type idealScore struct {
