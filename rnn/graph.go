@@ -229,7 +229,11 @@ func (g *Graph) SetInputs(x []float32, rng *rand.Rand) error {
 	if len(x) != want {
 		return fmt.Errorf("rnn: inputs have %d values, want batch %d × steps %d × inputs %d = %d", len(x), g.Batch, g.Steps, d[0], want)
 	}
-	switch dst := g.inputs.Data().(type) {
+	in, err := g.leafDense(g.Inputs, &g.inputs)
+	if err != nil {
+		return err
+	}
+	switch dst := in.Data().(type) {
 	case []float32:
 		copy(dst, x)
 	case []float64:
@@ -237,7 +241,7 @@ func (g *Graph) SetInputs(x []float32, rng *rand.Rand) error {
 			dst[i] = float64(v)
 		}
 	}
-	if g.xi == nil && g.eta == nil {
+	if g.PreNoise == nil && g.PostNoise == nil {
 		return nil
 	}
 	if rng == nil {
@@ -255,13 +259,34 @@ func (g *Graph) SetInputs(x []float32, rng *rand.Rand) error {
 			}
 		}
 	}
-	if g.xi != nil {
-		fill(g.xi, g.model.cfg.PreactNoise)
+	if g.PreNoise != nil {
+		xi, err := g.leafDense(g.PreNoise, &g.xi)
+		if err != nil {
+			return err
+		}
+		fill(xi, g.model.cfg.PreactNoise)
 	}
-	if g.eta != nil {
-		fill(g.eta, g.model.cfg.PostactNoise)
+	if g.PostNoise != nil {
+		eta, err := g.leafDense(g.PostNoise, &g.eta)
+		if err != nil {
+			return err
+		}
+		fill(eta, g.model.cfg.PostactNoise)
 	}
 	return nil
+}
+
+// leafDense returns the tensor a leaf is bound to now (a caller may have
+// rebound it with gorgonia.Let); when that is not a plain dense tensor of
+// the leaf's size, it binds the graph's own tensor back.
+func (g *Graph) leafDense(n *G.Node, own **tensor.Dense) (*tensor.Dense, error) {
+	if d, ok := n.Value().(*tensor.Dense); ok && !d.IsView() && d.DataSize() == n.Shape().TotalSize() && d.Dtype() == g.model.dtype {
+		return d, nil
+	}
+	if err := G.Let(n, *own); err != nil {
+		return nil, fmt.Errorf("rnn: inputs: leaf %s: %w", n.Name(), err)
+	}
+	return *own, nil
 }
 
 // Result is what Forward returns, row-major float32 (converted from float64

@@ -860,3 +860,43 @@ func TestLongSequenceModel(t *testing.T) {
 		})
 	}
 }
+
+// SetInputs writes into whatever tensor a leaf is bound to now, so a
+// trainer that rebinds the noise leaves with gorgonia.Let (to draw noise
+// ahead) and later calls SetInputs still gets fresh noise.
+func TestSetInputsAfterLet(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Dims = []int{1, 4, 1}
+	cfg.PreactNoise = 0.5
+	m, err := New(cfg, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := m.Build(2, 3, Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := tensor.New(tensor.WithShape(2, 3, 4), tensor.WithBacking(make([]float32, 24)))
+	if err := G.Let(g.PreNoise, mine); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.SetInputs(make([]float32, 6), rand.New(rand.NewPCG(3, 3))); err != nil {
+		t.Fatal(err)
+	}
+	nz := 0
+	for _, v := range mine.Data().([]float32) {
+		if v != 0 {
+			nz++
+		}
+	}
+	if nz == 0 {
+		t.Fatal("SetInputs did not fill the tensor now bound to the noise leaf")
+	}
+	// A leaf bound to something of the wrong size gets the graph's own tensor back.
+	if err := G.Let(g.PreNoise, tensor.New(tensor.WithShape(2, 3, 4), tensor.WithBacking(make([]float32, 24)))); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.SetInputs(make([]float32, 6), rand.New(rand.NewPCG(3, 3))); err != nil {
+		t.Fatal(err)
+	}
+}
