@@ -36,7 +36,7 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 	cfgPath := fs.String("config", "", "run configuration (JSON: seed, hidden_size, task, mask, model, train; see dale config); empty = the embedded default")
 	taskName := fs.String("task", "", "task to train on, with its default parameters (see dale tasks); replaces the config's task")
 	outDir := fs.String("out", "", "run directory to create (must not exist or be empty); default runs/<task>-<time>")
-	steps := fs.Int("steps", -1, "total training steps; replaces train.steps")
+	steps := fs.Int("steps", -1, "total training steps; replaces train.steps (-1: keep the config's)")
 	seed := fs.String("seed", "", "random seed for everything (mask, weights, batches, evaluation); replaces every seed of the config")
 	resumeDir := fs.String("resume", "", "run directory to continue (its config.json and last.npz); --steps may extend it")
 	quiet := fs.Bool("quiet", false, "no progress bar or log lines")
