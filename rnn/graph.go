@@ -299,17 +299,29 @@ type Result struct {
 }
 
 // Forward runs the model in Eval mode (no noise) on x ([batch, steps, In],
-// row-major) and returns outputs, firing rates and membrane potentials.
+// row-major) and returns outputs, firing rates and membrane potentials. The
+// compiled graph of the last (batch, steps) is kept, so repeated calls with
+// one shape do not rebuild it. Forward is safe for concurrent use; it reads
+// the parameters as they are when it runs.
 func (m *Model) Forward(x []float32, batch, steps int) (*Result, error) {
-	g, err := m.Build(batch, steps, Eval)
-	if err != nil {
-		return nil, err
+	m.fwdMu.Lock()
+	defer m.fwdMu.Unlock()
+	if m.fwd == nil || m.fwd.g.Batch != batch || m.fwd.g.Steps != steps {
+		if m.fwd != nil {
+			m.fwd.vm.Close()
+			m.fwd = nil
+		}
+		g, err := m.Build(batch, steps, Eval)
+		if err != nil {
+			return nil, err
+		}
+		m.fwd = &fwdGraph{g: g, vm: G.NewTapeMachine(g.G)}
 	}
+	g, vm := m.fwd.g, m.fwd.vm
 	if err := g.SetInputs(x, nil); err != nil {
 		return nil, err
 	}
-	vm := G.NewTapeMachine(g.G)
-	defer vm.Close()
+	defer vm.Reset()
 	if err := vm.RunAll(); err != nil {
 		return nil, fmt.Errorf("rnn: forward: %w", err)
 	}
@@ -325,6 +337,12 @@ func (m *Model) Forward(x []float32, batch, steps int) (*Result, error) {
 		*p.dst = v
 	}
 	return res, nil
+}
+
+// fwdGraph is Forward's cached evaluation graph.
+type fwdGraph struct {
+	g  *Graph
+	vm G.VM
 }
 
 // nodeFloat32 copies a node's value out as float32.

@@ -24,6 +24,8 @@ type Model struct {
 
 	effMu sync.Mutex
 	eff   *effGraph
+	fwdMu sync.Mutex
+	fwd   *fwdGraph
 }
 
 // Param is one raw trainable parameter.

@@ -900,3 +900,38 @@ func TestSetInputsAfterLet(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Forward keeps its compiled graph between calls of one shape, sees
+// parameter updates and gives the same result as a fresh model.
+func TestForwardCache(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Dims = []int{2, 5, 1}
+	cfg.Seed = 4
+	m, _ := New(cfg, nil)
+	x := randInputs(rand.New(rand.NewPCG(2, 2)), 3*4*2)
+	a, err := m.Forward(x, 3, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := m.fwd
+	b, _ := m.Forward(x, 3, 4)
+	if m.fwd != cached {
+		t.Fatal("Forward rebuilt its graph for the same shape")
+	}
+	for i := range a.Outputs {
+		if a.Outputs[i] != b.Outputs[i] {
+			t.Fatal("two Forward calls differ")
+		}
+	}
+	m.Param(NameBOut).Value.Data().([]float32)[0] += 2
+	c, _ := m.Forward(x, 3, 4)
+	if math.Abs(float64(c.Outputs[0]-a.Outputs[0])-2) > 1e-6 {
+		t.Fatalf("Forward did not see b_out += 2: %v → %v", a.Outputs[0], c.Outputs[0])
+	}
+	if _, err := m.Forward(x[:2*2*2], 2, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Forward(x, 3, 5); err == nil {
+		t.Fatal("Forward accepted inputs of the wrong size")
+	}
+}
