@@ -11,13 +11,18 @@ import (
 )
 
 // fusedRecurrence builds the same recurrence as unrolledRecurrence as one gorgonia op for the
-// whole time loop (fusedForwardOp, per-step products on BLAS), differentiated by a hand-written
-// backward-through-time op (fusedBackwardOp) whose packed result is taken apart by fusedUnpackOps.
-// It returns V [B,T,N].
+// whole time loop (fusedForwardOp), differentiated by a hand-written backward-through-time op
+// (fusedBackwardOp) whose packed result is taken apart by fusedUnpackOps. It returns V [B,T,N].
+//
+// Products: with OpenBLAS in use (internal/blas) every product goes to it; with the pure-Go BLAS
+// the float32 products run on the package's AVX2/AVX-512 kernels where the CPU has them (and the
+// batch is split among goroutines for the whole time loop), else on gonum. float64 always uses
+// internal/blas. The backward computes the weight gradient as one product over all B·T rows.
 //
 // Only gorgonia's TapeMachine is supported (the ops are differentiated symbolically; there is no
 // DoDiff for the LispMachine). Each op owns its output buffer and reuses it from run to run, so a
-// value read from the graph after a run must be copied (G.Read does) before the next run.
+// value read from the graph after a run must be copied (G.Read does) before the next run. A
+// graph holding a fused recurrence must not be run by two machines at the same time.
 func fusedRecurrence(act Activation, I, W, alpha, h0, xi, eta *G.Node) (*G.Node, error) {
 	d, err := recurrenceCheck(act, I, W, alpha, h0, xi, eta)
 	if err != nil {
