@@ -210,3 +210,58 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 }
+
+// Save → Load → identical outputs for other kinds of model: float64, no
+// biases, a sparsity mask without dale, no masks at all, unrolled engine.
+func TestSaveLoadVariants(t *testing.T) {
+	rng := rand.New(rand.NewPCG(40, 41))
+	no := false
+	cases := []struct {
+		name string
+		mod  func(c *Config)
+	}{
+		{"float64 no biases", func(c *Config) { c.DType = Float64; c.Biases = Strings{"none"} }},
+		{"sparsity mask dale false", func(c *Config) {
+			ms := eiMasks(rng, 2, 6, 2, 6, 0.5)
+			c.Masks = Masks{Hidden: ms.Hidden}
+			c.Dale = &no
+		}},
+		{"no masks unrolled", func(c *Config) { c.Engine = EngineUnrolled; c.Activation = Softplus }},
+	}
+	for _, tc := range cases {
+		name, mod := tc.name, tc.mod
+		t.Run(name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Dims = []int{2, 6, 2}
+			mod(&cfg)
+			m, err := New(cfg, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			randomize(m, rng, 0.5)
+			path := filepath.Join(t.TempDir(), "m.npz")
+			if err := m.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			m2, extra, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(extra) != 0 || m2.Dale() != m.Dale() || len(m2.Params()) != len(m.Params()) || m2.DType() != m.DType() {
+				t.Fatalf("loaded model differs: extra %d, dale %v/%v, params %d/%d", len(extra), m2.Dale(), m.Dale(), len(m2.Params()), len(m.Params()))
+			}
+			x := randInputs(rng, 3*5*2)
+			a, err := m.Forward(x, 3, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := m2.Forward(x, 3, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(a, b) {
+				t.Fatal("outputs differ after save and load")
+			}
+		})
+	}
+}
