@@ -1,8 +1,11 @@
 package rnn
 
-// The fused recurrence's kernels: the whole time loop forward and its backward through time, on
-// BLAS, for float32 and float64. Layout is batch-major [B,T,N] throughout: row b of step s lies at
+// The fused recurrence's kernels: the whole time loop forward and its backward through time, for
+// float32 and float64, with products on internal/blas or (pure-Go path, float32) the package's
+// assembly kernels. Layout is batch-major [B,T,N] throughout: row b of step s lies at
 // (b*T+s)*N, so step s is a B×N matrix with leading dimension T*N and no transposes are needed.
+// Elementwise work (leak, activation, derivative, noise) is fused into one pass per row, and all
+// buffers are kept from run to run: steady state allocates almost nothing.
 
 import (
 	"math"
@@ -15,9 +18,9 @@ import (
 	"github.com/dale-rnn/dale/internal/blas"
 )
 
-// fusedGemm computes C = alpha·op(A)·op(B) + beta·C with the BLAS chosen by internal/blas.
-//
-// serial keeps the assembly kernel in the calling goroutine (its caller runs parts in parallel).
+// fusedGemm computes C = alpha·op(A)·op(B) + beta·C with the BLAS chosen by internal/blas, or
+// with the assembly kernel (see fusedUseKernel). serial keeps the assembly kernel in the calling
+// goroutine (its caller runs parts in parallel).
 func fusedGemm[T fusedFloat](serial bool, tA, tB gblas.Transpose, m, n, k int, alpha T, a []T, lda int,
 	b []T, ldb int, beta T, c []T, ldc int) {
 	var z T
