@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -55,7 +56,11 @@ func runBench(ctx context.Context, args []string, e *env) error {
 		"tensor pools), so for the memory of one case run it alone with --engine and --masked.", e)
 	asJSON := fs.Bool("json", false, "print one JSON object per measured case, one per line")
 	which := fs.String("case", "all", "which cases: R (config R: both engines, masked and unmasked, each BLAS), scaling (N, steps, batch), all, or smoke (a tiny case)")
-	blasFlag := fs.String("blas", "both", "BLAS to measure: go, openblas, or both (each one that loads)")
+	defBLAS := "both"
+	if v := os.Getenv(blas.EnvVar); v == blas.Go || v == blas.OpenBLAS {
+		defBLAS = v // DALE_BLAS=go forces the pure-Go path here too
+	}
+	blasFlag := fs.String("blas", defBLAS, "BLAS to measure: go, openblas, or both (each one that loads); default both, or $"+blas.EnvVar+" when that is go or openblas")
 	minTime := fs.Duration("min-time", 2*time.Second, "time each case for at least this long (within 5 to 30 steps)")
 	engine := fs.String("engine", "both", "engines to measure: fused, unrolled or both")
 	masked := fs.String("masked", "both", "masking to measure: true (config R's signed mask with Dale), false (no masks) or both")

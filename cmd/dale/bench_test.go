@@ -104,3 +104,15 @@ func TestBenchFilters(t *testing.T) {
 		}
 	}
 }
+
+// DALE_BLAS=go makes the pure-Go BLAS the default of dale bench.
+func TestBenchRespectsEnv(t *testing.T) {
+	t.Setenv("DALE_BLAS", "go")
+	code, out, errOut := runCLI("bench", "--case", "smoke", "--json", "--engine", "fused", "--masked", "true")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if strings.Contains(out, `"blas":"openblas"`) || !strings.Contains(out, `"blas":"go"`) {
+		t.Fatalf("with DALE_BLAS=go the bench measured:\n%s", out)
+	}
+}
