@@ -366,10 +366,7 @@ func (c Config) Clone() Config {
 	d.Biases = append(Strings(nil), c.Biases...)
 	d.Plasticity = make(Plasticities, len(c.Plasticity))
 	for i, p := range c.Plasticity {
-		p.Values = append([]float64(nil), p.Values...)
-		if c.Plasticity[i].Values == nil {
-			p.Values = nil
-		}
+		p.Values = cloneF(p.Values)
 		d.Plasticity[i] = p
 	}
 	d.Masks = Masks{Input: cloneF(c.Masks.Input), Hidden: cloneF(c.Masks.Hidden), Readout: cloneF(c.Masks.Readout)}

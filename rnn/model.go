@@ -2,7 +2,6 @@ package rnn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync"
 
@@ -337,16 +336,4 @@ func (m *Model) Alpha() []float64 {
 		return p.Float64s()
 	}
 	return append([]float64(nil), m.alpha...)
-}
-
-// checkFinite reports the first non-finite parameter value.
-func (m *Model) checkFinite() error {
-	for _, p := range m.params {
-		for i, x := range p.Float64s() {
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return fmt.Errorf("rnn: parameter %s element %d is %v", p.Name, i, x)
-			}
-		}
-	}
-	return nil
 }
