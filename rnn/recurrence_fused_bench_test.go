@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
 	"github.com/dale-rnn/dale/internal/blas"
@@ -56,7 +57,11 @@ func benchReport(b *testing.B, elapsed time.Duration, flops float64) {
 //
 //	go test -run X -bench Recurrence -benchtime 8x ./rnn/
 func BenchmarkRecurrenceR(b *testing.B) {
-	for _, e := range []recEngine{recFused, recUnrolled} {
+	// engine "none" is the loss alone (V a leaf): gorgonia's share of the other figures
+	none := recEngine{"none", func(act Activation, I, W, alpha, h0, xi, eta *G.Node) (*G.Node, error) {
+		return I, nil
+	}}
+	for _, e := range []recEngine{recFused, recUnrolled, none} {
 		b.Run("engine="+e.name, func(b *testing.B) {
 			benchWithBLAS(b, func(b *testing.B) {
 				p := recNewProblem(11, ReLU, benchB, benchT, benchN, false)
