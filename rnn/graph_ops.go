@@ -12,11 +12,10 @@ import (
 )
 
 // This file holds the model's own small gorgonia ops: the firing rates
-// R = f(V) + η and the bias add X + b, each one pass over memory forward and
-// one backward. Built from gorgonia's generic elementwise ops they take
-// several passes (a comparison, a product, clones, a broadcast copy of the
-// bias) over the [B·T, N] activity, which at config R costs more than the
-// recurrence's own elementwise work.
+// R = f(V) + η (one pass over memory forward and one backward; built from
+// gorgonia's generic elementwise ops they take several passes — a
+// comparison, a product, clones — over the [B·T, N] activity) and the
+// column sums that are the gradient of a bias (see graph_affine.go).
 
 // rateF and rateDF are f and f' for one activation (f'(0) = 0 for relu and
 // retanh, as in Activation.Node).
@@ -298,67 +297,6 @@ func (op ratesGradOp) DiffWRT(inputs int) []bool {
 }
 func (op ratesGradOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	return nil, fmt.Errorf("%v: second derivatives are not supported", op)
-}
-
-// biasAddOp computes X + b for X [M, K] and b [K] (b added to every row).
-type biasAddOp struct{ m, k int }
-
-func (op biasAddOp) Arity() int { return 2 }
-func (op biasAddOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	return hm.NewFnType(G.TensorType{Dims: 2, Of: a}, G.TensorType{Dims: 1, Of: a}, G.TensorType{Dims: 2, Of: a})
-}
-func (op biasAddOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{op.m, op.k}, nil
-}
-func (op biasAddOp) Do(vals ...G.Value) (G.Value, error) {
-	if len(vals) != 2 {
-		return nil, fmt.Errorf("%v: %d inputs, want 2", op, len(vals))
-	}
-	x, err := rateDense(vals[0])
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
-	b, err := rateDense(vals[1])
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
-	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(op.m, op.k))
-	switch xd := x.Data().(type) {
-	case []float32:
-		biasRows(xd, b.Data().([]float32), out.Data().([]float32), op.k)
-	case []float64:
-		biasRows(xd, b.Data().([]float64), out.Data().([]float64), op.k)
-	default:
-		return nil, fmt.Errorf("%v: dtype %v", op, x.Dtype())
-	}
-	return out, nil
-}
-
-func biasRows[T rateFloat](x, b, out []T, k int) {
-	for r := 0; r+k <= len(x); r += k {
-		xr, or := x[r:r+k], out[r:r+k]
-		for j, bv := range b[:k] {
-			or[j] = xr[j] + bv
-		}
-	}
-}
-
-func (op biasAddOp) ReturnsPtr() bool      { return false }
-func (op biasAddOp) CallsExtern() bool     { return false }
-func (op biasAddOp) OverwritesInput() int  { return -1 }
-func (op biasAddOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "dale.biasAdd(%d, %d)", op.m, op.k) }
-func (op biasAddOp) Hashcode() uint32      { return rateHash(op.WriteHash) }
-func (op biasAddOp) String() string        { return fmt.Sprintf("biasAdd[%d×%d]", op.m, op.k) }
-func (op biasAddOp) DiffWRT(inputs int) []bool {
-	return []bool{true, true}
-}
-func (op biasAddOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	db, err := G.ApplyOp(biasSumOp{m: op.m, k: op.k}, grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{grad, db}, nil
 }
 
 // biasSumOp sums X [M, K] over its rows into [K] (the gradient of the bias).

@@ -11,9 +11,9 @@ import (
 	"github.com/dale-rnn/dale/internal/blas"
 )
 
-// The rates and bias ops give the values and gradients of gorgonia's own
-// elementwise ops (Activation.Node + Add, BroadcastAdd).
-func TestRateAndBiasOpsMatchGorgonia(t *testing.T) {
+// The rates op gives the values and gradients of gorgonia's own elementwise
+// ops (Activation.Node + Add).
+func TestRatesOpMatchesGorgonia(t *testing.T) {
 	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
 		for _, act := range activations {
 			t.Run(dt.String()+"/"+string(act), func(t *testing.T) {
@@ -54,7 +54,13 @@ func TestRateAndBiasOpsMatchGorgonia(t *testing.T) {
 					if ours {
 						rn, err = G.ApplyOp(ratesOp{act: act, noisy: true, shape: tensor.Shape{B, T, N}}, v, eta)
 						if err == nil {
-							yn, err = G.ApplyOp(biasAddOp{m: B * T, k: N}, x, b)
+							// x·1 + b through the affine op
+							eye := make([]float64, N*N)
+							for i := 0; i < N; i++ {
+								eye[i*N+i] = 1
+							}
+							id := G.NewTensor(g, dt, 2, G.WithShape(N, N), G.WithName("eye"), G.WithValue(mkDense(dt, eye, N, N)))
+							yn, err = G.ApplyOp(affineOp{m: B * T, n: N, k: N, bias: true, diffA: true}, x, id, b)
 						}
 					} else {
 						if rn, err = act.Node(v); err == nil {
@@ -319,4 +325,15 @@ func testAffineOp(t *testing.T) {
 			}
 		}
 	}
+}
+
+func mkDense(dt tensor.Dtype, v []float64, shape ...int) *tensor.Dense {
+	if dt == tensor.Float32 {
+		f := make([]float32, len(v))
+		for i, x := range v {
+			f[i] = float32(x)
+		}
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(f))
+	}
+	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]float64(nil), v...)))
 }
