@@ -388,6 +388,10 @@ func cfgErr(field string, value any, allowed string) error {
 	return fmt.Errorf("rnn: %s = %v is not allowed: %s", field, value, allowed)
 }
 
+// maxElements bounds every array the model allocates (2^31 values), so that
+// absurd sizes are an error rather than a crash.
+const maxElements = 1 << 31
+
 // layer names in the order input, hidden, readout.
 var layerNames = [3]string{"input", "hidden", "readout"}
 
@@ -409,6 +413,11 @@ func (c Config) Validate() error {
 		}
 	}
 	n := c.Dims[1]
+	for i, sh := range c.shapes() {
+		if sh[0] > maxElements/sh[1] {
+			return cfgErr("dims", fmt.Sprint(c.Dims), fmt.Sprintf("the %s weights (%d×%d) would have more than %d elements", layerNames[i], sh[0], sh[1], maxElements))
+		}
+	}
 	if err := c.Activation.Validate(); err != nil {
 		return fmt.Errorf("rnn: activation: %w", err)
 	}

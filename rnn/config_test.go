@@ -120,6 +120,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"unknown key", `{"hidden_sise": 10}`, `unknown field "hidden_sise"`},
 		{"dims length", `{"dims": [1, 2]}`, "dims = [1 2] is not allowed"},
 		{"dims zero", `{"dims": [1, 0, 1]}`, "dims[1] = 0 is not allowed: must be a positive integer"},
+		{"dims huge", `{"dims": [1, 100000, 1]}`, "the hidden weights (100000×100000) would have more than"},
 		{"activation", `{"activation": "gelu"}`, `activation = "gelu" is not allowed`},
 		{"dt", `{"dt": 0}`, "dt = 0 is not allowed: must be a finite number > 0"},
 		{"tau negative", `{"tau": -1}`, "tau[0] = -1 is not allowed"},

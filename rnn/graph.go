@@ -65,6 +65,9 @@ func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 	if batch <= 0 || steps <= 0 {
 		return nil, fmt.Errorf("rnn: build: batch = %d, steps = %d is not allowed: both must be > 0", batch, steps)
 	}
+	if d := m.cfg.Dims; batch > maxElements/steps || batch*steps > maxElements/max(d[0], d[1], d[2]) {
+		return nil, fmt.Errorf("rnn: build: batch = %d, steps = %d is not allowed: batch × steps × %d would exceed %d values", batch, steps, max(d[0], d[1], d[2]), maxElements)
+	}
 	if mode != Train && mode != Eval {
 		return nil, fmt.Errorf("rnn: build: mode = %d is not allowed: must be rnn.Train or rnn.Eval", int(mode))
 	}

@@ -935,3 +935,28 @@ func TestForwardCache(t *testing.T) {
 		t.Fatal("Forward accepted inputs of the wrong size")
 	}
 }
+
+func TestBuildErrors(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Dims = []int{1, 4, 1}
+	m, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		b, s int
+		mode Mode
+		want string
+	}{
+		{0, 5, Eval, "batch = 0, steps = 5 is not allowed"},
+		{1 << 30, 1 << 30, Eval, "would exceed"},
+		{1, 1, Mode(7), "mode = 7 is not allowed"},
+	} {
+		if _, err := m.Build(c.b, c.s, c.mode); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Build(%d, %d, %v): err = %v, want %q", c.b, c.s, c.mode, err, c.want)
+		}
+	}
+	if _, err := m.Forward(make([]float32, 3), 2, 2); err == nil || !strings.Contains(err.Error(), "want batch 2 × steps 2 × inputs 1 = 4") {
+		t.Errorf("Forward with 3 inputs for 2×2×1: err = %v", err)
+	}
+}
