@@ -621,8 +621,8 @@ func Ratios(rs []Result) []Ratio {
 
 // MaskOpsMs estimates what Dale's masking adds to one training step of c,
 // measured directly rather than as the difference of two noisy step times:
-// a small graph takes the three raw weight matrices of c's size to a
-// scalar Σ W_eff ⊙ U (U a fixed dense matrix standing for the gradient that
+// a small graph takes the three raw weight matrices of c's size through
+// rnn.EffectiveNode (the model's own W_eff = |W| ⊙ M) to a scalar Σ W_eff ⊙ U (U a fixed dense matrix standing for the gradient that
 // arrives from the rest of the network) and differentiates it; the graph
 // runs with W_eff = |W| ⊙ M and with W_eff = W, interleaved reps times, and
 // the difference of the medians is returned (ms). Runs on the BLAS in use.
@@ -655,11 +655,8 @@ func MaskOpsMs(c Case, reps int) (float64, error) {
 			if masked {
 				m := G.NewMatrix(g, tensor.Float32, G.WithShape(sh[0], sh[1]), G.WithName(fmt.Sprintf("m%d", l)),
 					G.WithValue(dense(sh[0], sh[1], func(i int) float32 { return float32(masks[l][i]) })))
-				a, err := G.Abs(w)
-				if err != nil {
-					return nil, err
-				}
-				if e, err = G.HadamardProd(a, m); err != nil {
+				var err error
+				if e, err = rnn.EffectiveNode(w, m, true); err != nil { // what every rnn.Graph uses
 					return nil, err
 				}
 			}

@@ -163,18 +163,13 @@ func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 	return gr, nil
 }
 
-// effectiveNodes builds W_eff for the three layers from the raw weight nodes.
+// effectiveNodes builds W_eff for the three layers from the raw weight
+// nodes (see EffectiveNode).
 func (m *Model) effectiveNodes(g *G.ExprGraph, raw ...*G.Node) ([3]*G.Node, error) {
 	var out [3]*G.Node
 	shapes := m.cfg.shapes()
 	for i, w := range raw {
-		e := w
-		var err error
-		if m.dale {
-			if e, err = G.Abs(w); err != nil {
-				return out, err
-			}
-		}
+		var mask *G.Node
 		if mk := m.masks[i]; mk != nil {
 			vals := mk
 			if !m.dale {
@@ -185,10 +180,11 @@ func (m *Model) effectiveNodes(g *G.ExprGraph, raw ...*G.Node) ([3]*G.Node, erro
 					}
 				}
 			}
-			c := m.fixedLeaf(g, "mask_"+layerNames[i], m.matrix(vals, shapes[i][0], shapes[i][1]))
-			if e, err = G.HadamardProd(e, c); err != nil {
-				return out, err
-			}
+			mask = m.fixedLeaf(g, "mask_"+layerNames[i], m.matrix(vals, shapes[i][0], shapes[i][1]))
+		}
+		e, err := EffectiveNode(w, mask, m.dale)
+		if err != nil {
+			return out, err
 		}
 		out[i] = e
 	}

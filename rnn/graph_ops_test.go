@@ -337,3 +337,77 @@ func mkDense(dt tensor.Dtype, v []float64, shape ...int) *tensor.Dense {
 	}
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]float64(nil), v...)))
 }
+
+// EffectiveNode gives exactly (bit for bit) what gorgonia's Abs followed by
+// HadamardProd gives, values and gradients, including raw weights at 0.
+func TestEffectiveNodeMatchesAbsHadamard(t *testing.T) {
+	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+		for _, dale := range []bool{true, false} {
+			for _, masked := range []bool{true, false} {
+				if !dale && !masked {
+					continue // the raw node itself
+				}
+				rng := rand.New(rand.NewPCG(6, 7))
+				const R, C = 5, 4
+				w, m, u := make([]float64, R*C), make([]float64, R*C), make([]float64, R*C)
+				for i := range w {
+					w[i] = rng.NormFloat64()
+					m[i] = float64(rng.IntN(3) - 1)
+					if !dale {
+						m[i] = math.Abs(m[i])
+					}
+					u[i] = rng.NormFloat64()
+				}
+				w[0], w[1] = 0, math.Copysign(0, -1)
+				run := func(ours bool) (e, dw []float64) {
+					g := G.NewGraph()
+					wn := G.NewTensor(g, dt, 2, G.WithShape(R, C), G.WithName("w"), G.WithValue(mkDense(dt, w, R, C)))
+					un := G.NewTensor(g, dt, 2, G.WithShape(R, C), G.WithName("u"), G.WithValue(mkDense(dt, u, R, C)))
+					var mn *G.Node
+					if masked {
+						mn = G.NewTensor(g, dt, 2, G.WithShape(R, C), G.WithName("m"), G.WithValue(mkDense(dt, m, R, C)))
+					}
+					var en *G.Node
+					var err error
+					if ours {
+						en, err = EffectiveNode(wn, mn, dale)
+					} else {
+						en = wn
+						if dale {
+							en, err = G.Abs(wn)
+						}
+						if err == nil && masked {
+							en, err = G.HadamardProd(en, mn)
+						}
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					loss := G.Must(G.Sum(G.Must(G.HadamardProd(en, un))))
+					gs, err := G.Grad(loss, wn)
+					if err != nil {
+						t.Fatal(err)
+					}
+					vm := G.NewTapeMachine(g)
+					defer vm.Close()
+					if err := vm.RunAll(); err != nil {
+						t.Fatal(err)
+					}
+					e, _ = nodeFloat64(en)
+					dw, _ = nodeFloat64(gs[0])
+					return
+				}
+				e1, d1 := run(true)
+				e2, d2 := run(false)
+				for i := range e1 {
+					if math.Float64bits(e1[i]) != math.Float64bits(e2[i]) || math.Float64bits(d1[i]) != math.Float64bits(d2[i]) {
+						t.Fatalf("%v dale %v masked %v [%d]: ours %v / %v, gorgonia %v / %v", dt, dale, masked, i, e1[i], d1[i], e2[i], d2[i])
+					}
+				}
+				if dale && d1[0] != 0 {
+					t.Fatalf("gradient at a raw weight of exactly 0 = %v, want 0 (sign(0) = 0)", d1[0])
+				}
+			}
+		}
+	}
+}
