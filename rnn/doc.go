@@ -26,8 +26,9 @@
 //
 //	W_eff = |W| ⊙ M      (M: +1 excitatory, −1 inhibitory, 0 no synapse)
 //
-// for all three layers, so the loss's gradient reaches the raw weights W
-// through the absolute value, every effective weight keeps the sign its mask
+// for all three layers ([EffectiveNode]: one op, bit for bit gorgonia's Abs
+// followed by HadamardProd), so the loss's gradient reaches the raw weights
+// W through the absolute value, every effective weight keeps the sign its mask
 // gives whatever the optimiser does, and masked synapses are exactly 0. A
 // 0/1 mask with dale means excitatory-only, and so does a layer without a
 // mask (inputs are excitatory), except that a readout without a mask takes
