@@ -5,6 +5,8 @@ import (
 	"hash"
 	"hash/fnv"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -74,6 +76,49 @@ func rateSigmoid(v float64) float64 {
 
 // rateFloat is the element type of the ops.
 type rateFloat interface{ ~float32 | ~float64 }
+
+// rateParallelMin is the size from which the elementwise rate ops split
+// their work over GOMAXPROCS goroutines (the tape machine runs one op at a
+// time, so the other cores are idle). Elementwise work gives the same bits
+// however it is split.
+const rateParallelMin = 1 << 16
+
+// rateParallel calls f on [lo, hi) chunks of [0, n) concurrently.
+func rateParallel(n int, f func(lo, hi int)) {
+	w := runtime.GOMAXPROCS(0)
+	if n < rateParallelMin || w < 2 {
+		f(0, n)
+		return
+	}
+	w = min(w, n/(rateParallelMin/4))
+	var wg sync.WaitGroup
+	chunk := (n + w - 1) / w
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// rateApplyPar and rateBackwardPar are rateApply and rateBackward spread
+// over the cores.
+func rateApplyPar[T rateFloat](a Activation, v, eta, r []T) {
+	rateParallel(len(v), func(lo, hi int) {
+		var e []T
+		if eta != nil {
+			e = eta[lo:hi]
+		}
+		rateApply(a, v[lo:hi], e, r[lo:hi])
+	})
+}
+
+func rateBackwardPar[T rateFloat](a Activation, v, dr, dv []T) {
+	rateParallel(len(v), func(lo, hi int) { rateBackward(a, v[lo:hi], dr[lo:hi], dv[lo:hi]) })
+}
 
 // rateApply writes r = f(v) (+ eta when eta is non-nil).
 func rateApply[T rateFloat](a Activation, v, eta, r []T) {
@@ -213,13 +258,13 @@ func (op ratesOp) Do(vals ...G.Value) (G.Value, error) {
 		if eta != nil {
 			e = eta.Data().([]float32)
 		}
-		rateApply(op.act, vd, e, out.Data().([]float32))
+		rateApplyPar(op.act, vd, e, out.Data().([]float32))
 	case []float64:
 		var e []float64
 		if eta != nil {
 			e = eta.Data().([]float64)
 		}
-		rateApply(op.act, vd, e, out.Data().([]float64))
+		rateApplyPar(op.act, vd, e, out.Data().([]float64))
 	default:
 		return nil, fmt.Errorf("%v: dtype %v", op, v.Dtype())
 	}
@@ -276,9 +321,9 @@ func (op ratesGradOp) Do(vals ...G.Value) (G.Value, error) {
 	out := tensor.New(tensor.Of(v.Dtype()), tensor.WithShape(op.shape...))
 	switch vd := v.Data().(type) {
 	case []float32:
-		rateBackward(op.act, vd, dr.Data().([]float32), out.Data().([]float32))
+		rateBackwardPar(op.act, vd, dr.Data().([]float32), out.Data().([]float32))
 	case []float64:
-		rateBackward(op.act, vd, dr.Data().([]float64), out.Data().([]float64))
+		rateBackwardPar(op.act, vd, dr.Data().([]float64), out.Data().([]float64))
 	default:
 		return nil, fmt.Errorf("%v: dtype %v", op, v.Dtype())
 	}

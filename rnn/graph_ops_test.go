@@ -217,8 +217,8 @@ func BenchmarkRatesOp(b *testing.B) {
 	}
 	b.SetBytes(int64(4 * n))
 	for i := 0; i < b.N; i++ {
-		rateApply(ReLU, v, nil, r)
-		rateBackward(ReLU, v, dr, dv)
+		rateApplyPar(ReLU, v, nil, r)
+		rateBackwardPar(ReLU, v, dr, dv)
 	}
 }
 
@@ -407,6 +407,28 @@ func TestEffectiveNodeMatchesAbsHadamard(t *testing.T) {
 				if dale && d1[0] != 0 {
 					t.Fatalf("gradient at a raw weight of exactly 0 = %v, want 0 (sign(0) = 0)", d1[0])
 				}
+			}
+		}
+	}
+}
+
+// Splitting the rates over goroutines gives the same bits as one pass.
+func TestRatesParallelSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 1))
+	n := 3*rateParallelMin + 17
+	v, e, dr := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range v {
+		v[i], e[i], dr[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64()), float32(rng.NormFloat64())
+	}
+	for _, act := range activations {
+		r1, r2, d1, d2 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		rateApply(act, v, e, r1)
+		rateApplyPar(act, v, e, r2)
+		rateBackward(act, v, dr, d1)
+		rateBackwardPar(act, v, dr, d2)
+		for i := range r1 {
+			if math.Float32bits(r1[i]) != math.Float32bits(r2[i]) || math.Float32bits(d1[i]) != math.Float32bits(d2[i]) {
+				t.Fatalf("%s [%d]: serial %v/%v, parallel %v/%v", act, i, r1[i], d1[i], r2[i], d2[i])
 			}
 		}
 	}
