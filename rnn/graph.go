@@ -98,9 +98,9 @@ func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 	}
 	var drive *G.Node
 	if b := nodes[NameBRec]; b != nil {
-		drive, err = G.ApplyOp(affineOp{m: batch * steps, n: n, k: in, bias: true}, x2, gr.WInEff, b)
+		drive, err = G.ApplyOp(affineOp{m: batch * steps, n: n, k: in, bias: true, buf: &rateBuf{}}, x2, gr.WInEff, b)
 	} else {
-		drive, err = G.ApplyOp(affineOp{m: batch * steps, n: n, k: in}, x2, gr.WInEff)
+		drive, err = G.ApplyOp(affineOp{m: batch * steps, n: n, k: in, buf: &rateBuf{}}, x2, gr.WInEff)
 	}
 	if err != nil {
 		return nil, wrap("input drive", err)

@@ -22,8 +22,9 @@ import (
 // channels) in transposed copies and generic elementwise passes.
 type affineOp struct {
 	m, n, k int
-	bias    bool // a third input b [n]
-	diffA   bool // whether A needs a gradient (false for the input leaf X)
+	bias    bool     // a third input b [n]
+	diffA   bool     // whether A needs a gradient (false for the input leaf X)
+	buf     *rateBuf // non-nil: the output is kept between runs (the input drive, consumed within the run)
 }
 
 func (op affineOp) Arity() int {
@@ -61,7 +62,7 @@ func (op affineOp) Do(vals ...G.Value) (G.Value, error) {
 	if ds[0].DataSize() != op.m*op.k || ds[1].DataSize() != op.k*op.n {
 		return nil, fmt.Errorf("%v: inputs of %d and %d values, want %d×%d and %d×%d", op, ds[0].DataSize(), ds[1].DataSize(), op.m, op.k, op.k, op.n)
 	}
-	out := tensor.New(tensor.Of(ds[0].Dtype()), tensor.WithShape(op.m, op.n))
+	out := op.buf.get(ds[0].Dtype(), op.m, op.n)
 	switch a := ds[0].Data().(type) {
 	case []float32:
 		var b []float32
@@ -105,7 +106,7 @@ func (op affineOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	out := make(G.Nodes, len(inputs))
 	var err error
 	if op.diffA {
-		if out[0], err = G.ApplyOp(affineGemmOp{tB: true, m: op.m, n: op.k, k: op.n}, grad, inputs[1]); err != nil {
+		if out[0], err = G.ApplyOp(affineGemmOp{tB: true, m: op.m, n: op.k, k: op.n, buf: &rateBuf{}}, grad, inputs[1]); err != nil {
 			return nil, err
 		}
 	}
@@ -126,6 +127,7 @@ func (op affineOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 type affineGemmOp struct {
 	tA, tB  bool
 	m, n, k int
+	buf     *rateBuf // non-nil: output kept between runs (the activity gradient dA)
 }
 
 func (op affineGemmOp) Arity() int { return 2 }
@@ -152,7 +154,7 @@ func (op affineGemmOp) Do(vals ...G.Value) (G.Value, error) {
 	if a.DataSize() != op.m*op.k || b.DataSize() != op.k*op.n {
 		return nil, fmt.Errorf("%v: inputs of %d and %d values, want %d and %d", op, a.DataSize(), b.DataSize(), op.m*op.k, op.k*op.n)
 	}
-	out := tensor.New(tensor.Of(a.Dtype()), tensor.WithShape(op.m, op.n))
+	out := op.buf.get(a.Dtype(), op.m, op.n)
 	switch ad := a.Data().(type) {
 	case []float32:
 		affineProduct(op.tA, op.tB, op.m, op.n, op.k, ad, b.Data().([]float32), nil, out.Data().([]float32))

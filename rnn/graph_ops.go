@@ -193,6 +193,31 @@ func rateReLUGrad[T rateFloat](v, dr, dv []T) {
 	}
 }
 
+// rateBuf keeps an op's output tensor from one run of the graph to the
+// next, for large intermediate results that nothing outside the graph reads
+// (the input drive and two activity gradients): allocating and zeroing
+// them afresh cost several ms per step at config R. Only ops whose value is
+// consumed within the run get one; a graph is run by one machine at a time.
+type rateBuf struct{ t *tensor.Dense }
+
+// get returns the kept tensor reshaped to shape, or a new one.
+func (b *rateBuf) get(dt tensor.Dtype, shape ...int) *tensor.Dense {
+	if b == nil {
+		return tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+	}
+	size := 1
+	for _, d := range shape {
+		size *= d
+	}
+	if b.t != nil && b.t.Dtype() == dt && b.t.DataSize() == size && !b.t.IsView() {
+		if err := b.t.Reshape(shape...); err == nil {
+			return b.t
+		}
+	}
+	b.t = tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+	return b.t
+}
+
 // rateDense returns the dense, materialised tensor of a value.
 func rateDense(v G.Value) (*tensor.Dense, error) {
 	d, ok := v.(*tensor.Dense)
@@ -284,7 +309,7 @@ func (op ratesOp) DiffWRT(inputs int) []bool {
 	return d
 }
 func (op ratesOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dv, err := G.ApplyOp(ratesGradOp{act: op.act, shape: op.shape}, inputs[0], grad)
+	dv, err := G.ApplyOp(ratesGradOp{act: op.act, shape: op.shape, buf: &rateBuf{}}, inputs[0], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -299,6 +324,7 @@ func (op ratesOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 type ratesGradOp struct {
 	act   Activation
 	shape tensor.Shape
+	buf   *rateBuf // output kept between runs (dV is consumed within the run)
 }
 
 func (op ratesGradOp) Arity() int    { return 2 }
@@ -318,7 +344,7 @@ func (op ratesGradOp) Do(vals ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
-	out := tensor.New(tensor.Of(v.Dtype()), tensor.WithShape(op.shape...))
+	out := op.buf.get(v.Dtype(), op.shape...)
 	switch vd := v.Data().(type) {
 	case []float32:
 		rateBackwardPar(op.act, vd, dr.Data().([]float32), out.Data().([]float32))
