@@ -440,8 +440,15 @@ func TestRatesParallelSameBits(t *testing.T) {
 // a training graph on x1, on x2, and on x1 again; the first and last runs
 // agree bit for bit (values and gradients) and differ from the middle one.
 func TestKeptBuffersAcrossRuns(t *testing.T) {
+	for _, engine := range []string{EngineFused, EngineUnrolled} {
+		t.Run(engine, func(t *testing.T) { testKeptBuffers(t, engine) })
+	}
+}
+
+func testKeptBuffers(t *testing.T, engine string) {
 	rng := rand.New(rand.NewPCG(50, 51))
 	cfg := DefaultConfig()
+	cfg.Engine = engine
 	cfg.Dims = []int{3, 20, 2}
 	cfg.Biases = Strings{"normal"}
 	cfg.Masks = eiMasks(rng, 3, 20, 2, 16, 0.5)
