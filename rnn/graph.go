@@ -34,7 +34,10 @@ func (m Mode) String() string {
 //	Y = reshape(R, [B·T,N]) · W_out_eff + b_out → [B,T,Out]   (one affine op over all steps)
 //
 // A trainer adds its loss nodes to G, calls gorgonia.Grad(loss,
-// ParamNodes...) and runs a TapeMachine on G.
+// ParamNodes...) and runs a TapeMachine on G. Node values are valid until
+// the next run: a few large intermediate nodes (the input drive and two
+// activity gradients) keep their buffers from run to run, so copy what you
+// keep. A graph is run by one machine at a time.
 type Graph struct {
 	G          *G.ExprGraph
 	Inputs     *G.Node // [B,T,In] leaf; set with SetInputs
