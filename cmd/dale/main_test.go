@@ -50,3 +50,17 @@ func TestTopLevel(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryCommandHasHelp: --help works on every command, prints its usage
+// to stdout and exits 0.
+func TestEveryCommandHasHelp(t *testing.T) {
+	if len(commands) < 7 {
+		t.Fatalf("only %d commands registered: %v", len(commands), commandNames())
+	}
+	for _, name := range commandNames() {
+		code, out, errs := runCLI(name, "--help")
+		if code != 0 || !strings.Contains(out, "usage: dale "+name) || errs != "" {
+			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", name, code, out, errs)
+		}
+	}
+}
