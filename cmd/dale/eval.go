@@ -52,7 +52,7 @@ func (f *evalFlags) load() (*resolved, *rnn.Model, string, uint64, error) {
 	default:
 		return nil, nil, "", 0, fmt.Errorf("--checkpoint = %q is not allowed: must be best or last", f.checkpoint)
 	}
-	rc, err := readRunConfig(f.run)
+	rc, err := readRunConfig("run", f.run)
 	if err != nil {
 		return nil, nil, "", 0, err
 	}

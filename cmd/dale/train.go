@@ -111,7 +111,7 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 
 // resumeRun continues the run in dir.
 func resumeRun(ctx context.Context, dir string, steps int, quiet bool, e *env) error {
-	rc, err := readRunConfig(dir)
+	rc, err := readRunConfig("resume", dir)
 	if err != nil {
 		return err
 	}
@@ -263,11 +263,13 @@ func prepareOutDir(dir string) error {
 	return nil
 }
 
-func readRunConfig(dir string) (runConfig, error) {
+// readRunConfig reads the config.json of the run directory that flag
+// names.
+func readRunConfig(flag, dir string) (runConfig, error) {
 	path := filepath.Join(dir, configFile)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return runConfig{}, fmt.Errorf("--run %s is not a run directory: %v", dir, err)
+		return runConfig{}, fmt.Errorf("--%s %s is not a run directory: %v", flag, dir, err)
 	}
 	return parseRunConfig(data, path)
 }
