@@ -119,6 +119,7 @@ func actReLU64(v, r, d []float64) {
 type fusedState[T fusedFloat] struct {
 	kind    actKind
 	B, T, N int
+	workers int // the most parts the batch is split into; 0: runtime.GOMAXPROCS(0) for large enough problems (tests set it)
 
 	rprev  []T // [B,T,N]: r_s at step s (r_0 = f(h0)), the rates each step's product reads
 	fprime []T // [B,T,N]: f'(v_s) at step s (v_0 = h0)
@@ -131,6 +132,7 @@ type fusedState[T fusedFloat] struct {
 	dacc []float64 // [parts×N]: dL/dα accumulators, one per batch part
 	sacc []T       // [parts×N]: one step's part of dL/dα, one per batch part
 	dh   []T       // [parts×N]: dL/dh0 partial sums, one per batch part
+	part []T       // [(parts−1)×N×N]: the weight gradient's partial sums of parts 1, 2, ...
 }
 
 func (st *fusedState[T]) ensureForward() {
@@ -154,18 +156,38 @@ func (st *fusedState[T]) ensureBackward(parts int) {
 		st.sacc = make([]T, parts*st.N)
 		st.dh = make([]T, parts*st.N)
 	}
+	if len(st.part) < (parts-1)*st.N*st.N {
+		st.part = make([]T, (parts-1)*st.N*st.N)
+	}
+}
+
+// fusedSplits says whether the fused op runs its own goroutines because each product runs in the
+// calling thread: the assembly kernel (float32, pure-Go BLAS), or OpenBLAS set to one thread
+// (internal/blas's default: see its package doc). gonum's float64 products and a multi-threaded
+// OpenBLAS parallelise each product themselves.
+func fusedSplits[T fusedFloat]() bool {
+	if blas.Name() == blas.OpenBLAS {
+		return blas.Threads() == 1
+	}
+	var z T
+	return unsafe.Sizeof(z) == 4 && fusedUseKernel(gblas.NoTrans, gblas.NoTrans, T(1), T(0))
 }
 
 // parts splits the batch rows among workers. Batch rows are independent through the whole time
-// loop, so with the assembly kernel each worker runs its rows' recurrence on its own, with no
-// synchronisation per step. OpenBLAS runs its own threads, so with it there is one part.
+// loop, so each worker runs its rows' recurrence on its own, with no synchronisation per step,
+// and calls the products on its rows in its own goroutine (see fusedSplits); otherwise there is
+// one part.
 func (st *fusedState[T]) parts() [][2]int {
-	var z T
-	if unsafe.Sizeof(z) != 4 || !fusedUseKernel(gblas.NoTrans, gblas.NoTrans, T(1), T(0)) {
+	if !fusedSplits[T]() {
 		return [][2]int{{0, st.B}}
 	}
 	p := min(runtime.GOMAXPROCS(0), st.B/4)
-	if p <= 1 || 2*st.B*st.N*st.N < 1<<20 {
+	if st.workers > 0 {
+		p = min(st.workers, st.B/4)
+	} else if 2*st.B*st.N*st.N < 1<<20 {
+		p = 1
+	}
+	if p <= 1 {
 		return [][2]int{{0, st.B}}
 	}
 	out := make([][2]int, p)
@@ -267,12 +289,15 @@ func (st *fusedState[T]) forwardRows(b0, b1 int, serial bool, out, I, W, alpha, 
 //	dh0  = Σ_b (1−α)⊙δ_1 + f'(h0)⊙(a_1 Wᵀ)
 //
 // (steps numbered from 1 here as in the dynamics). δ is kept in dI's memory until the end, the
-// per-step product uses diag(α)Wᵀ so it reads δ directly, batch rows run in parallel parts as
-// in the forward, and the weight gradient is one product over all B·T rows.
+// per-step product uses diag(α)Wᵀ so it reads δ directly, and batch rows run in parallel parts
+// as in the forward. The weight gradient is one product over all B·T rows with one part; with
+// several, each part computes its share over its own (b1−b0)·T rows as soon as its time loop
+// ends (no barrier), and the shares are added in part order (so dW's rounding, like dα's,
+// depends on the number of parts, never on timing).
 func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []T) {
 	parts := st.parts()
 	st.ensureBackward(len(parts))
-	B, S, N := st.B, st.T, st.N
+	S, N := st.T, st.N
 	al := alpha[:N]
 	for n, a := range al {
 		st.keep[n] = 1 - a
@@ -286,8 +311,25 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 			row[m] *= a
 		}
 	}
+	split := len(parts) > 1
 	fusedParallel(parts, func(w, b0, b1 int) {
-		st.backwardRows(w, b0, b1, len(parts) > 1, dI, I, alpha, h0, V, gV)
+		st.backwardRows(w, b0, b1, split, dI, I, alpha, h0, V, gV)
+		// This part's share of P = Σ_s r_sᵀ δ_s: its rows of rprev and δ, seen as [B·T, N]
+		// matrices, are contiguous, so the share is one product over (b1−b0)·T rows, into dW for
+		// the first part and into a partial buffer for the others.
+		r0, r1 := b0*S*N, b1*S*N
+		p := dW
+		if w > 0 {
+			p = st.part[(w-1)*N*N : w*N*N]
+		}
+		fusedGemm(split, gblas.Trans, gblas.NoTrans, N, N, (b1-b0)*S, 1, st.rprev[r0:r1], N, dI[r0:r1], N, 0, p, N)
+		// dI = α⊙δ on this part's rows (δ is not needed any more)
+		for i := r0; i < r1; i += N {
+			row := dI[i : i+N]
+			for n := range row {
+				row[n] *= al[n]
+			}
+		}
 	})
 	acc := st.dacc[:N]
 	dh := dh0[:N]
@@ -299,11 +341,11 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 		for n, x := range st.dh[w*N : w*N+N] {
 			dh[n] += x
 		}
+		for i, x := range st.part[(w-1)*N*N : w*N*N] {
+			dW[i] += x
+		}
 	}
-	// P = Σ_s r_sᵀ δ_s as one product over all B·T rows, into dW; then
-	// dα += Σ_m W[m,n] P[m,n] (the r W part of x − v_prev) and dW = P·diag(α).
-	delta := dI
-	fusedGemm(false, gblas.Trans, gblas.NoTrans, N, N, B*S, 1, st.rprev, N, delta, N, 0, dW, N)
+	// dW holds P; dα += Σ_m W[m,n] P[m,n] (the r W part of x − v_prev) and dW = P·diag(α).
 	for m := 0; m < N; m++ {
 		dw := dW[m*N : m*N+N]
 		wr := W[m*N : m*N+N]
@@ -314,13 +356,6 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 	}
 	for n := range acc {
 		dalpha[n] = T(acc[n])
-	}
-	// dI = α⊙δ
-	for i := 0; i < len(dI); i += N {
-		row := dI[i : i+N]
-		for n := range row {
-			row[n] *= al[n]
-		}
 	}
 }
 

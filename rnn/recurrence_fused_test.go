@@ -197,3 +197,85 @@ func TestLongSequencePast256(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedSplitMatchesOnePart runs the fused kernels with the batch in one part and split in
+// three (the split the assembly kernel and single-threaded OpenBLAS get on a machine with three
+// or more cores), under each available BLAS, in float32 and float64. Rows are independent, so V
+// and dI do not depend on the split (up to the product's rounding for a different number of
+// rows); dW, dα and dh0 are sums over the batch taken part by part and then added in part order,
+// so they may differ in the last bits. Everything must agree within 1e-6 relative (float32) or
+// 1e-12 (float64), max-norm.
+func TestFusedSplitMatchesOnePart(t *testing.T) {
+	prev := blas.Name()
+	defer func() { _ = blas.Set(prev) }()
+	for _, name := range []string{blas.Go, blas.OpenBLAS} {
+		t.Run(name, func(t *testing.T) {
+			if err := blas.Set(name); err != nil {
+				t.Skipf("BLAS %s not available: %v", name, err)
+			}
+			if name == blas.OpenBLAS && blas.Threads() != 1 {
+				// the split needs single-threaded OpenBLAS (the default)
+				n := blas.Threads()
+				if err := blas.SetThreads(1); err != nil {
+					t.Fatal(err)
+				}
+				defer func() { _ = blas.SetThreads(n) }()
+			}
+			for _, act := range []Activation{ReLU, Tanh} {
+				p := recNewProblem(21, act, 13, 7, 40, true)
+				t.Run(string(act)+"/float32", func(t *testing.T) { fusedSplitCheck[float32](t, p, 1e-6) })
+				t.Run(string(act)+"/float64", func(t *testing.T) { fusedSplitCheck[float64](t, p, 1e-12) })
+			}
+		})
+	}
+}
+
+func fusedSplitCheck[T fusedFloat](t *testing.T, p *recProblem, tol float64) {
+	conv := func(x []float64) []T {
+		if x == nil {
+			return nil
+		}
+		out := make([]T, len(x))
+		for i, v := range x {
+			out[i] = T(v)
+		}
+		return out
+	}
+	back := func(x []T) []float64 {
+		out := make([]float64, len(x))
+		for i, v := range x {
+			out[i] = float64(v)
+		}
+		return out
+	}
+	B, S, N := p.B, p.T, p.N
+	I, W, alpha, h0, xi, eta := conv(p.I), conv(p.W), conv(p.alpha), conv(p.h0), conv(p.xi), conv(p.eta)
+	gV := conv(p.R) // dL/dV of the tests' cost sum(V ⊙ R)
+	results := map[int]map[string][]float64{}
+	for _, workers := range []int{1, 3} {
+		st := &fusedState[T]{kind: p.act.kind(), B: B, T: S, N: N, workers: workers}
+		parts := st.parts()
+		if want := 1; workers > 1 && fusedSplits[T]() {
+			want = workers
+			if len(parts) != want {
+				t.Fatalf("workers %d: %d parts %v, want %d", workers, len(parts), parts, want)
+			}
+		}
+		V := make([]T, B*S*N)
+		dI, dW, da, dh := make([]T, B*S*N), make([]T, N*N), make([]T, N), make([]T, N)
+		// twice: buffers are reused from run to run
+		for range 2 {
+			st.forward(V, I, W, alpha, h0, xi, eta)
+			st.backward(dI, dW, da, dh, I, W, alpha, h0, V, gV)
+		}
+		results[workers] = map[string][]float64{"V": back(V), "dI": back(dI), "dW": back(dW), "dalpha": back(da), "dh0": back(dh)}
+	}
+	for _, k := range []string{"V", "dI", "dW", "dalpha", "dh0"} {
+		a, b := results[3][k], results[1][k]
+		if e := recRelErr(a, b); !(e <= tol) {
+			t.Errorf("%s: 3 parts vs 1: relative error %.3g > %.3g", k, e, tol)
+		} else if e != 0 {
+			t.Logf("%s: 3 parts vs 1: relative error %.3g", k, e)
+		}
+	}
+}

@@ -59,8 +59,8 @@ func loadOpenBLAS() (*library, error) {
 	return loaded, loadErr
 }
 
-// setDefaultThreads gives OpenBLAS runtime.GOMAXPROCS(0) threads unless the user set one of the
-// variables OpenBLAS reads itself.
+// setDefaultThreads runs OpenBLAS on one thread (dale parallelises in Go, see the package doc)
+// unless the user set one of the variables OpenBLAS reads itself.
 func setDefaultThreads(l *library) {
 	for _, v := range []string{"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"} {
 		if os.Getenv(v) != "" {
@@ -68,7 +68,7 @@ func setDefaultThreads(l *library) {
 		}
 	}
 	if l.setThreads != nil {
-		l.setThreads(int32(runtime.GOMAXPROCS(0)))
+		l.setThreads(1)
 	}
 }
 
@@ -161,8 +161,8 @@ func Name() string { return get().name }
 func Reason() string { return get().reason }
 
 // Threads returns the number of threads the BLAS in use may run a product on: OpenBLAS's own
-// count, or runtime.GOMAXPROCS(0) for the pure-Go BLAS (gonum spreads large products over that
-// many goroutines).
+// count (1 by default, see the package doc), or runtime.GOMAXPROCS(0) for the pure-Go BLAS
+// (gonum spreads large products over that many goroutines).
 func Threads() int {
 	c := get()
 	if c.lib != nil && c.lib.getThreads != nil {

@@ -3,6 +3,7 @@ package blas
 import (
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -133,7 +134,12 @@ func TestHelperProcess(t *testing.T) {
 	if err != nil {
 		msg = err.Error()
 	}
-	os.Stdout.WriteString("name=" + Name() + "\nreason=" + Reason() + "\ninit=" + msg + "\n")
+	core, set := os.LookupEnv(coreTypeEnvVar)
+	if !set {
+		core = "<unset>"
+	}
+	os.Stdout.WriteString("name=" + Name() + "\nreason=" + Reason() + "\ninit=" + msg +
+		"\nthreads=" + strconv.Itoa(Threads()) + "\ncoretype=" + core + "\n")
 	os.Exit(0)
 }
 
@@ -146,6 +152,8 @@ func TestEnvironment(t *testing.T) {
 		initErr  string // substring, "" for no error
 		reason   string // substring
 		needOB   bool
+		threads  int    // OpenBLAS's thread count afterwards; 0: not checked
+		core     string // with a DYNAMIC_ARCH OpenBLAS, the core named in Reason(); "": not checked
 	}{
 		{env: []string{"DALE_BLAS=go"}, wantName: Go, reason: "DALE_BLAS=go"},
 		{env: []string{"DALE_BLAS=go", LibEnvVar + "=" + missing}, wantName: Go, reason: "DALE_BLAS=go"},
@@ -154,14 +162,26 @@ func TestEnvironment(t *testing.T) {
 		{env: []string{"DALE_BLAS=openblas", LibEnvVar + "=" + missing}, wantName: Go,
 			initErr: "DALE_BLAS=openblas but OpenBLAS cannot be used", reason: missing},
 		{env: []string{"DALE_BLAS=openblas"}, wantName: OpenBLAS, reason: "loaded ", needOB: true},
-		{env: nil, wantName: OpenBLAS, reason: "libopenblas", needOB: true},
+		{env: nil, wantName: OpenBLAS, reason: "libopenblas", needOB: true, threads: 1},
+		{env: []string{"OPENBLAS_NUM_THREADS=2"}, wantName: OpenBLAS, reason: "loaded ", needOB: true, threads: 2},
+		{env: []string{"OMP_NUM_THREADS=2"}, wantName: OpenBLAS, reason: "loaded ", needOB: true, threads: 2},
+		{env: []string{coreTypeEnvVar + "=Haswell"}, wantName: OpenBLAS, reason: "loaded ", needOB: true,
+			threads: 1, core: "Haswell"},
 	}
+	// The default core: SkylakeX on a CPU with AVX-512, else whatever OpenBLAS detects.
+	cases[len(cases)-4].core = avx512Core()
 	for _, c := range cases {
 		if c.needOB && !ok {
 			continue
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
 		for _, kv := range os.Environ() {
+			// the variables under test come from the case alone
+			k, _, _ := strings.Cut(kv, "=")
+			switch k {
+			case "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS", coreTypeEnvVar:
+				continue
+			}
 			if !strings.HasPrefix(kv, "DALE_BLAS") && !strings.HasPrefix(kv, LibEnvVar) {
 				cmd.Env = append(cmd.Env, kv)
 			}
@@ -184,6 +204,16 @@ func TestEnvironment(t *testing.T) {
 		if !strings.Contains(got["reason"], c.reason) {
 			t.Errorf("%v: reason %q does not contain %q", c.env, got["reason"], c.reason)
 		}
+		if c.threads != 0 && got["threads"] != strconv.Itoa(c.threads) {
+			t.Errorf("%v: threads %q, want %d", c.env, got["threads"], c.threads)
+		}
+		if c.core != "" && strings.Contains(got["reason"], "DYNAMIC_ARCH") && !strings.Contains(got["reason"], " "+c.core+" ") {
+			t.Errorf("%v: reason %q does not name core %q", c.env, got["reason"], c.core)
+		}
+		// the loader restores the environment it changed
+		if want := envValue(c.env, coreTypeEnvVar); c.needOB && got["coretype"] != want {
+			t.Errorf("%v: %s = %q after loading, want %q", c.env, coreTypeEnvVar, got["coretype"], want)
+		}
 		if c.initErr == "" && got["init"] != "<nil>" {
 			t.Errorf("%v: Init() = %q, want nil", c.env, got["init"])
 		}
@@ -191,4 +221,14 @@ func TestEnvironment(t *testing.T) {
 			t.Errorf("%v: Init() = %q, want it to contain %q", c.env, got["init"], c.initErr)
 		}
 	}
+}
+
+// envValue returns the value of key in env (KEY=VALUE entries), or "<unset>".
+func envValue(env []string, key string) string {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return "<unset>"
 }

@@ -19,9 +19,20 @@
 // want a hard failure call [Init] at start-up and report its error. DALE_OPENBLAS_LIB may name the
 // shared library to load (a file name or a path) before the usual candidates are tried.
 //
-// OpenBLAS runs its own threads. Unless OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or
-// OMP_NUM_THREADS is set (OpenBLAS reads those itself), the thread count is set to
-// runtime.GOMAXPROCS(0), which follows the CPUs and CPU quota available to the process.
+// Threads: dale parallelises in Go, so OpenBLAS runs each call on the calling thread. Unless
+// OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS is set (OpenBLAS reads those
+// itself), its thread count is set to 1 when it loads ([SetThreads] changes it later). dale's
+// hot products are small (one time step of a recurrent network: 64×256×256, a few MFLOP):
+// OpenBLAS's own threads cost more than they gain on them, and after each call they spin for a
+// while on the cores the Go goroutines need. The fused recurrence (package rnn) splits the
+// batch among GOMAXPROCS goroutines itself when [Threads] is 1, each calling OpenBLAS on its
+// rows; with more OpenBLAS threads it makes one call per product and lets OpenBLAS split it.
+//
+// Kernels: on a CPU with AVX-512 (F, CD, BW, DQ, VL), OPENBLAS_CORETYPE is set to SkylakeX
+// while the library loads, unless it is set already. OpenBLAS releases that do not know the
+// CPU (Debian 12's 0.3.21 on AMD Zen 4/5) otherwise fall back to their AVX2 Haswell kernels,
+// at well under half the float32 product rate; newer releases choose the same kernels
+// themselves on such CPUs. A DYNAMIC_ARCH build names its core in [Reason].
 //
 // gorgonia and gorgonia's tensor package keep their own global BLAS; [UseInGorgonia] points them
 // at the implementation chosen here, so that gorgonia's own matrix products use it too.
