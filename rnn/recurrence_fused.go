@@ -15,9 +15,13 @@ import (
 // (fusedBackwardOp) whose packed result is taken apart by fusedUnpackOps. It returns V [B,T,N].
 //
 // Products: with OpenBLAS in use (internal/blas) every product goes to it; with the pure-Go BLAS
-// the float32 products run on the package's AVX2/AVX-512 kernels where the CPU has them (and the
-// batch is split among goroutines for the whole time loop), else on gonum. float64 always uses
-// internal/blas. The backward computes the weight gradient as one product over all B·T rows.
+// the float32 products run on the package's AVX2/AVX-512 kernels where the CPU has them, else on
+// gonum. float64 always uses internal/blas. When each product runs in the calling thread (the
+// assembly kernels, or OpenBLAS on one thread, internal/blas's default) the batch is split among
+// GOMAXPROCS goroutines for the whole time loop, with no synchronisation per step, and each
+// computes its share of the weight gradient over its own rows (the shares are added in a fixed
+// order); otherwise (a multi-threaded OpenBLAS, gonum's float64) there is one part and the
+// backward computes the weight gradient as one product over all B·T rows.
 //
 // Only gorgonia's TapeMachine is supported (the ops are differentiated symbolically; there is no
 // DoDiff for the LispMachine). Each op owns its output buffer and reuses it from run to run, so a
