@@ -121,6 +121,8 @@ type fusedState[T fusedFloat] struct {
 	B, T, N int
 	workers int // the most parts the batch is split into; 0: runtime.GOMAXPROCS(0) for large enough problems (tests set it)
 
+	noAlphaGrad bool // alpha is fixed: the backward leaves dα at zero and skips its work
+
 	rprev  []T // [B,T,N]: r_s at step s (r_0 = f(h0)), the rates each step's product reads
 	fprime []T // [B,T,N]: f'(v_s) at step s (v_0 = h0)
 	h0r    []T // [N] scratch: f(h0)
@@ -346,6 +348,16 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 		}
 	}
 	// dW holds P; dα += Σ_m W[m,n] P[m,n] (the r W part of x − v_prev) and dW = P·diag(α).
+	if st.noAlphaGrad {
+		for m := 0; m < N; m++ {
+			dw := dW[m*N : m*N+N]
+			for n := range dw {
+				dw[n] *= al[n]
+			}
+		}
+		clear(dalpha[:N])
+		return
+	}
 	for m := 0; m < N; m++ {
 		dw := dW[m*N : m*N+N]
 		wr := W[m*N : m*N+N]
@@ -385,13 +397,23 @@ func (st *fusedState[T]) backwardRows(w, b0, b1 int, serial bool, delta, I, alph
 			}
 			prev = prev[:len(d)]
 			sa := sacc[:len(d)]
-			if s == S-1 {
-				for n := range d {
-					dn := g[n]
-					d[n] = dn
-					sa[n] += dn * (in[n] - prev[n])
+			switch {
+			case s == S-1:
+				copy(d, g)
+				if !st.noAlphaGrad {
+					for n, dn := range d {
+						sa[n] += dn * (in[n] - prev[n])
+					}
 				}
-			} else {
+			case st.noAlphaGrad:
+				dNext := delta[o+N : o+N+len(d)]
+				fNext := st.fprime[o+N : o+N+len(d)]
+				tm := st.tmp[b*N : b*N+len(d)]
+				kp := keep[:len(d)]
+				for n := range d {
+					d[n] = g[n] + kp[n]*dNext[n] + fNext[n]*tm[n]
+				}
+			default:
 				dNext := delta[o+N : o+N+len(d)]
 				fNext := st.fprime[o+N : o+N+len(d)]
 				tm := st.tmp[b*N : b*N+len(d)]

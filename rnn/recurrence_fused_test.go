@@ -279,3 +279,85 @@ func fusedSplitCheck[T fusedFloat](t *testing.T, p *recProblem, tol float64) {
 		}
 	}
 }
+
+// TestFusedFixedAlpha: with alpha fixed (fusedRecurrenceWith(..., false)) the op is not
+// differentiable with respect to alpha, and V and the gradients with respect to I, W and h0 are
+// the same, bit for bit, as with the full backward, under each available BLAS.
+func TestFusedFixedAlpha(t *testing.T) {
+	prev := blas.Name()
+	defer func() { _ = blas.Set(prev) }()
+	for _, name := range []string{blas.Go, blas.OpenBLAS} {
+		t.Run(name, func(t *testing.T) {
+			if err := blas.Set(name); err != nil {
+				t.Skipf("BLAS %s not available: %v", name, err)
+			}
+			for _, p := range []*recProblem{
+				recNewProblem(31, Tanh, 3, 6, 5, true),
+				recNewProblem(32, ReLU, 10, 4, 256, false), // split among workers where there are several
+			} {
+				for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+					full := recBuild(t, recFused, p, dt, true)
+					full.run(t)
+					fixed := recFixedAlpha(t, p, dt)
+					for range 2 { // twice: buffers are reused
+						fixed.run(t)
+					}
+					if _, ok := fixed.values["dalpha"]; ok {
+						t.Errorf("%v N=%d: alpha got a gradient though fixed", dt, p.N)
+					}
+					for _, k := range []string{"V", "dI", "dW", "dh0", "cost"} {
+						a, b := fixed.values[k], full.values[k]
+						if len(a) != len(b) || len(a) == 0 {
+							t.Fatalf("%v N=%d: %s has %d values, want %d", dt, p.N, k, len(a), len(b))
+						}
+						for i := range a {
+							if a[i] != b[i] {
+								t.Errorf("%v N=%d: %s[%d] = %v with alpha fixed, %v with the full backward", dt, p.N, k, i, a[i], b[i])
+								break
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// recFixedAlpha builds recBuild's graph with the fused engine and alpha fixed: gradients with
+// respect to I, W and h0 only.
+func recFixedAlpha(t *testing.T, p *recProblem, dt tensor.Dtype) *recGraph {
+	t.Helper()
+	B, T, N := p.B, p.T, p.N
+	r := &recGraph{g: G.NewGraph(), dtype: dt}
+	leaf := func(name string, shape tensor.Shape, x []float64) *G.Node {
+		return G.NewTensor(r.g, dt, len(shape), G.WithShape(shape...), G.WithName(name),
+			G.WithValue(recTensor(dt, shape, x)))
+	}
+	r.I = leaf("I", tensor.Shape{B, T, N}, p.I)
+	r.W = leaf("W", tensor.Shape{N, N}, p.W)
+	r.alpha = leaf("alpha", tensor.Shape{N}, p.alpha)
+	r.h0 = leaf("h0", tensor.Shape{N}, p.h0)
+	if p.xi != nil {
+		r.xi = leaf("xi", tensor.Shape{B, T, N}, p.xi)
+		r.eta = leaf("eta", tensor.Shape{B, T, N}, p.eta)
+	}
+	V, err := fusedRecurrenceWith(p.act, r.I, r.W, r.alpha, r.h0, r.xi, r.eta, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.V = V
+	G.Read(V, &r.vRead)
+	prod, err := G.HadamardProd(V, leaf("R", tensor.Shape{B, T, N}, p.R))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.cost, err = G.Sum(prod); err != nil {
+		t.Fatal(err)
+	}
+	wrt := G.Nodes{r.I, r.W, r.h0}
+	if _, err := G.Grad(r.cost, wrt...); err != nil {
+		t.Fatal(err)
+	}
+	r.vm = G.NewTapeMachine(r.g, G.BindDualValues(wrt...))
+	return r
+}
