@@ -343,9 +343,23 @@ func (st *fusedState[T]) backward(dI, dW, dalpha, dh0, I, W, alpha, h0, V, gV []
 		for n, x := range st.dh[w*N : w*N+N] {
 			dh[n] += x
 		}
-		for i, x := range st.part[(w-1)*N*N : w*N*N] {
-			dW[i] += x
+	}
+	if split {
+		// dW += the other parts' shares, in part order, blocks of rows in parallel
+		rows := make([][2]int, len(parts))
+		for w := range rows {
+			rows[w] = [2]int{w * N / len(parts), (w + 1) * N / len(parts)}
 		}
+		fusedParallel(rows, func(_, m0, m1 int) {
+			d := dW[m0*N : m1*N]
+			for w := 1; w < len(parts); w++ {
+				p := st.part[(w-1)*N*N+m0*N : (w-1)*N*N+m1*N]
+				p = p[:len(d)]
+				for i := range d {
+					d[i] += p[i]
+				}
+			}
+		})
 	}
 	// dW holds P; dα += Σ_m W[m,n] P[m,n] (the r W part of x − v_prev) and dW = P·diag(α).
 	if st.noAlphaGrad {
