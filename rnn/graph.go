@@ -132,8 +132,14 @@ func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 		}
 	}
 	engine := fusedRecurrence
-	if m.cfg.Engine == EngineUnrolled {
+	switch {
+	case m.cfg.Engine == EngineUnrolled:
 		engine = unrolledRecurrence
+	case nodes[NameAlpha] == nil:
+		// alpha is fixed: the fused backward can skip dL/dα.
+		engine = func(act Activation, I, W, alpha, h0, xi, eta *G.Node) (*G.Node, error) {
+			return fusedRecurrenceWith(act, I, W, alpha, h0, xi, eta, false)
+		}
 	}
 	if gr.Potentials, err = engine(m.cfg.Activation, I, gr.WRecEff, alpha, h0, gr.PreNoise, gr.PostNoise); err != nil {
 		return nil, wrap(m.cfg.Engine+" recurrence", err)

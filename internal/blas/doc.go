@@ -28,11 +28,13 @@
 // batch among GOMAXPROCS goroutines itself when [Threads] is 1, each calling OpenBLAS on its
 // rows; with more OpenBLAS threads it makes one call per product and lets OpenBLAS split it.
 //
-// Kernels: on a CPU with AVX-512 (F, CD, BW, DQ, VL), OPENBLAS_CORETYPE is set to SkylakeX
-// while the library loads, unless it is set already. OpenBLAS releases that do not know the
-// CPU (Debian 12's 0.3.21 on AMD Zen 4/5) otherwise fall back to their AVX2 Haswell kernels,
-// at well under half the float32 product rate; newer releases choose the same kernels
-// themselves on such CPUs. A DYNAMIC_ARCH build names its core in [Reason].
+// Kernels: OpenBLAS picks its kernels for the CPU itself, or takes them from
+// OPENBLAS_CORETYPE; dale leaves that variable alone, because some OpenBLAS builds compute
+// wrong results or crash with kernels their CPU detection did not choose. Releases that do not
+// know a CPU fall back to older kernels: Debian 12's 0.3.21 runs its AVX2 (Haswell) kernels on
+// AMD Zen 4, at well under half the float32 rate of its AVX-512 (SkylakeX) ones. Where such a
+// build has been checked on the machine, OPENBLAS_CORETYPE=SkylakeX selects them. A
+// DYNAMIC_ARCH build names its core in [Reason].
 //
 // gorgonia and gorgonia's tensor package keep their own global BLAS; [UseInGorgonia] points them
 // at the implementation chosen here, so that gorgonia's own matrix products use it too.

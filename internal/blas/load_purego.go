@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/ebitengine/purego"
-	"golang.org/x/sys/cpu"
 )
 
 // LibEnvVar names a shared library (file name or path) to load in place of the usual candidates.
@@ -43,34 +42,12 @@ func candidates() []string {
 }
 
 // coreTypeEnvVar is read by OpenBLAS builds with DYNAMIC_ARCH when the library loads: the name
-// of the CPU core whose kernels to use, in place of the one OpenBLAS detects.
+// of the CPU core whose kernels to use, in place of the one OpenBLAS detects. dale never sets
+// it (see the package doc).
 const coreTypeEnvVar = "OPENBLAS_CORETYPE"
 
-// avx512Core returns "SkylakeX" when the CPU and OS support the AVX-512 subsets OpenBLAS's
-// SkylakeX kernels use (F, CD, BW, DQ, VL), else "".
-func avx512Core() string {
-	x := cpu.X86
-	if runtime.GOARCH == "amd64" && x.HasAVX512F && x.HasAVX512CD && x.HasAVX512BW && x.HasAVX512DQ && x.HasAVX512VL {
-		return "SkylakeX"
-	}
-	return ""
-}
-
 // load opens the first usable OpenBLAS among the candidates.
-//
-// On a CPU with AVX-512, OPENBLAS_CORETYPE is set to SkylakeX while the library loads (unless
-// the user set it): OpenBLAS releases that do not know the CPU (0.3.21, Debian 12's, on AMD
-// Zen 4/5) fall back to their AVX2 Haswell kernels, which reach well under half the float32
-// product rate of the AVX-512 ones there; newer releases pick the SkylakeX kernels for such
-// CPUs themselves, and on Intel CPUs with AVX-512 the float32/float64 gemm kernels are the
-// SkylakeX ones anyway. Builds without DYNAMIC_ARCH ignore the variable. The environment is
-// restored afterwards.
 func load() (*library, error) {
-	if core := avx512Core(); core != "" {
-		if _, set := os.LookupEnv(coreTypeEnvVar); !set && os.Setenv(coreTypeEnvVar, core) == nil {
-			defer os.Unsetenv(coreTypeEnvVar)
-		}
-	}
 	var errs []string
 	for _, name := range candidates() {
 		h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_LOCAL)
