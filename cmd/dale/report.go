@@ -371,12 +371,21 @@ func readHistory(path string) ([]figure.Series, figure.Series, error) {
 	var series []figure.Series
 	var acc figure.Series
 	acc.Name = "accuracy"
-	for i, h := range head {
+	// With a single loss term the total is the same curve: draw it once.
+	terms := 0
+	for _, h := range head {
+		if !skip[h] {
+			terms++
+		}
+	}
+	if terms == 2 { // one loss term and the total
+		skip["total"] = true
+	}
+	for _, h := range head {
 		if skip[h] {
 			continue
 		}
 		series = append(series, figure.Series{Name: h})
-		_ = i
 	}
 	for _, r := range rows[1:] {
 		step, err := strconv.ParseFloat(r[col["step"]], 64)
