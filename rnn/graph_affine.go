@@ -140,17 +140,11 @@ func (op affineGemmOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op affineGemmOp) Do(vals ...G.Value) (G.Value, error) {
-	if len(vals) != 2 {
-		return nil, fmt.Errorf("%v: %d inputs, want 2", op, len(vals))
-	}
-	a, err := rateDense(vals[0])
+	in, err := opInputs(op, vals)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
+		return nil, err
 	}
-	b, err := rateDense(vals[1])
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
+	a, b := in[0], in[1]
 	if a.DataSize() != op.m*op.k || b.DataSize() != op.k*op.n {
 		return nil, fmt.Errorf("%v: inputs of %d and %d values, want %d and %d", op, a.DataSize(), b.DataSize(), op.m*op.k, op.k*op.n)
 	}

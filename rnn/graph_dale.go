@@ -57,18 +57,14 @@ func (op daleEffOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op daleEffOp) Do(vals ...G.Value) (G.Value, error) {
-	if len(vals) != op.Arity() {
-		return nil, fmt.Errorf("%v: %d inputs, want %d", op, len(vals), op.Arity())
-	}
-	w, err := rateDense(vals[0])
+	in, err := opInputs(op, vals)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
+		return nil, err
 	}
+	w := in[0]
 	var m *tensor.Dense
 	if op.masked {
-		if m, err = rateDense(vals[1]); err != nil {
-			return nil, fmt.Errorf("%v: %w", op, err)
-		}
+		m = in[1]
 	}
 	out := tensor.New(tensor.Of(w.Dtype()), tensor.WithShape(op.rows, op.cols))
 	switch wd := w.Data().(type) {

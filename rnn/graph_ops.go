@@ -230,6 +230,23 @@ func rateDense(v G.Value) (*tensor.Dense, error) {
 	return d, nil
 }
 
+// opInputs checks that op got its Arity() inputs and returns them as
+// materialised dense tensors; errors name the op.
+func opInputs(op G.Op, vals []G.Value) ([]*tensor.Dense, error) {
+	if len(vals) != op.Arity() {
+		return nil, fmt.Errorf("%v: %d inputs, want %d", op, len(vals), op.Arity())
+	}
+	ds := make([]*tensor.Dense, len(vals))
+	for i, v := range vals {
+		d, err := rateDense(v)
+		if err != nil {
+			return nil, fmt.Errorf("%v: %w", op, err)
+		}
+		ds[i] = d
+	}
+	return ds, nil
+}
+
 func rateHash(write func(h hash.Hash)) uint32 {
 	h := fnv.New32a()
 	write(h)
@@ -263,19 +280,15 @@ func (op ratesOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	return op.shape.Clone(), nil
 }
 func (op ratesOp) Do(vals ...G.Value) (G.Value, error) {
-	if len(vals) != op.Arity() {
-		return nil, fmt.Errorf("%v: %d inputs, want %d", op, len(vals), op.Arity())
-	}
-	v, err := rateDense(vals[0])
+	in, err := opInputs(op, vals)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
+		return nil, err
 	}
+	v := in[0]
 	out := tensor.New(tensor.Of(v.Dtype()), tensor.WithShape(op.shape...))
 	var eta *tensor.Dense
 	if op.noisy {
-		if eta, err = rateDense(vals[1]); err != nil {
-			return nil, fmt.Errorf("%v: %w", op, err)
-		}
+		eta = in[1]
 	}
 	switch vd := v.Data().(type) {
 	case []float32:
@@ -333,17 +346,11 @@ func (op ratesGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	return op.shape.Clone(), nil
 }
 func (op ratesGradOp) Do(vals ...G.Value) (G.Value, error) {
-	if len(vals) != 2 {
-		return nil, fmt.Errorf("%v: %d inputs, want 2", op, len(vals))
-	}
-	v, err := rateDense(vals[0])
+	in, err := opInputs(op, vals)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
+		return nil, err
 	}
-	dr, err := rateDense(vals[1])
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
+	v, dr := in[0], in[1]
 	out := op.buf.get(v.Dtype(), op.shape...)
 	switch vd := v.Data().(type) {
 	case []float32:
@@ -382,13 +389,11 @@ func (op biasSumOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.k}, nil
 }
 func (op biasSumOp) Do(vals ...G.Value) (G.Value, error) {
-	if len(vals) != 1 {
-		return nil, fmt.Errorf("%v: %d inputs, want 1", op, len(vals))
-	}
-	x, err := rateDense(vals[0])
+	in, err := opInputs(op, vals)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
+		return nil, err
 	}
+	x := in[0]
 	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(op.k))
 	switch xd := x.Data().(type) {
 	case []float32:
