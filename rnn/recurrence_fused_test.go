@@ -12,22 +12,6 @@ import (
 	"github.com/dale-rnn/dale/internal/blas"
 )
 
-func TestFusedForwardMatchesReference(t *testing.T) {
-	for _, act := range activations {
-		for _, noise := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/noise=%t", act, noise), func(t *testing.T) {
-				p := recNewProblem(2, act, 3, 7, 5, noise)
-				want := recReference(p)
-				r := recBuild(t, recFused, p, tensor.Float64, false)
-				r.run(t)
-				if e := recRelErr(r.values["V"], want); e > 1e-12 {
-					t.Errorf("V: relative error %.3g > 1e-12", e)
-				}
-			})
-		}
-	}
-}
-
 // TestFusedMatchesUnrolled compares V and the gradients of sum(V ⊙ R) with respect to I, W,
 // alpha and h0 between the engines, in float32, for every activation with and without noise.
 func TestFusedMatchesUnrolled(t *testing.T) {

@@ -279,18 +279,22 @@ func recRelErr(a, b []float64) float64 {
 	return num / den
 }
 
-func TestUnrolledForwardMatchesReference(t *testing.T) {
-	for _, act := range activations {
-		for _, noise := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/noise=%t", act, noise), func(t *testing.T) {
-				p := recNewProblem(1, act, 3, 7, 5, noise)
-				want := recReference(p)
-				r := recBuild(t, recUnrolled, p, tensor.Float64, false)
-				r.run(t)
-				if e := recRelErr(r.values["V"], want); e > 1e-12 {
-					t.Errorf("V: relative error %.3g > 1e-12", e)
-				}
-			})
+// TestEnginesForwardMatchReference: both engines give the potentials of
+// plain Go loops, for every activation with and without noise.
+func TestEnginesForwardMatchReference(t *testing.T) {
+	for i, e := range []recEngine{recUnrolled, recFused} {
+		for _, act := range activations {
+			for _, noise := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/noise=%t", e.name, act, noise), func(t *testing.T) {
+					p := recNewProblem(uint64(i+1), act, 3, 7, 5, noise)
+					want := recReference(p)
+					r := recBuild(t, e, p, tensor.Float64, false)
+					r.run(t)
+					if err := recRelErr(r.values["V"], want); err > 1e-12 {
+						t.Errorf("V: relative error %.3g > 1e-12", err)
+					}
+				})
+			}
 		}
 	}
 }
