@@ -225,12 +225,17 @@ func (t *dmsTask) plan(rng *rand.Rand) plan {
 }
 
 func (t *dmsTask) fill(b *batch.Batch, i int, p *plan) {
+	fillSampleTest(b, i, p, t.p.Ring, "test")
+}
+
+// fillSampleTest writes the targets of a match task and its two ring
+// stimuli: the sample in the sample period, the test in testPeriod.
+func fillSampleTest(b *batch.Batch, i int, p *plan, ring int, testPeriod string) {
 	fillChoice(b, i, p, 1+p.choice)
-	n := t.p.Ring
 	q := period(p.periods, "sample")
-	writeRing(b, b.Inputs, b.In, i, q.Start, q.End, 1, n, ringAngle(int(p.cond["sample"]), n))
-	q = period(p.periods, "test")
-	writeRing(b, b.Inputs, b.In, i, q.Start, q.End, 1, n, ringAngle(int(p.cond["test"]), n))
+	writeRing(b, b.Inputs, b.In, i, q.Start, q.End, 1, ring, ringAngle(int(p.cond["sample"]), ring))
+	q = period(p.periods, testPeriod)
+	writeRing(b, b.Inputs, b.In, i, q.Start, q.End, 1, ring, ringAngle(int(p.cond["test"]), ring))
 }
 
 // ---- dmc ----
@@ -315,12 +320,7 @@ func (t *dmcTask) plan(rng *rand.Rand) plan {
 }
 
 func (t *dmcTask) fill(b *batch.Batch, i int, p *plan) {
-	fillChoice(b, i, p, 1+p.choice)
-	n := t.p.Ring
-	q := period(p.periods, "sample")
-	writeRing(b, b.Inputs, b.In, i, q.Start, q.End, 1, n, ringAngle(int(p.cond["sample"]), n))
-	q = period(p.periods, "decision")
-	writeRing(b, b.Inputs, b.In, i, q.Start, q.End, 1, n, ringAngle(int(p.cond["test"]), n))
+	fillSampleTest(b, i, p, t.p.Ring, "decision") // NeuroGym shows the test in the decision period
 }
 
 // ---- gonogo ----
