@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"hash"
 	"runtime"
-	"sync"
 
 	"github.com/chewxy/hm"
 	gblas "gonum.org/v1/gonum/blas"
@@ -318,18 +317,7 @@ func affineRows(n, work int, f func(lo, hi int)) {
 		f(0, n)
 		return
 	}
-	w = min(w, n)
-	var wg sync.WaitGroup
-	chunk := (n + w - 1) / w
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
+	splitRanges(n, min(w, n), f)
 }
 
 // affineL1 is the level-1 and gemm routines of one element type, from

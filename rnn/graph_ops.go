@@ -90,9 +90,18 @@ func rateParallel(n int, f func(lo, hi int)) {
 		f(0, n)
 		return
 	}
-	w = min(w, n/(rateParallelMin/4))
+	splitRanges(n, min(w, n/(rateParallelMin/4)), f)
+}
+
+// splitRanges cuts [0, n) into at most parts equal chunks and calls f on
+// each in its own goroutine, returning when all are done.
+func splitRanges(n, parts int, f func(lo, hi int)) {
+	if parts < 2 || n < 2 {
+		f(0, n)
+		return
+	}
 	var wg sync.WaitGroup
-	chunk := (n + w - 1) / w
+	chunk := (n + parts - 1) / parts
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
 		wg.Add(1)
