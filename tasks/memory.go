@@ -158,12 +158,21 @@ func (t DMSTiming) spans() []span {
 // match, non_match (choice 0 = match). Conditions: sample, test (ring unit
 // index), match (1 or 0).
 //
-// Defaults: fixation 300, sample 500, delay 1000, test 500, decision 900,
-// ring 16, sigma 1.
+// TestInDecision keeps the test on through the decision period. It is a
+// shaping aid for curricula (animals are shaped the same way): with the
+// test visible the match can be read off while it is reported, and a
+// network that has learned that mapping then learns to compute it during
+// the test and hold it. Default false (NeuroGym's task: the decision
+// period shows nothing).
+//
+// Defaults (NeuroGym's DelayMatchSample, after Miller et al. 1996):
+// fixation 300, sample 500, delay 1000, test 500, decision 900, ring 16,
+// sigma 1.
 type DMSParams struct {
 	Common
-	Ring   int       `json:"ring"` // >= 2
-	Timing DMSTiming `json:"timing"`
+	Ring           int       `json:"ring"` // >= 2
+	TestInDecision bool      `json:"test_in_decision"`
+	Timing         DMSTiming `json:"timing"`
 }
 
 // DefaultDMS returns the default parameters of "dms".
@@ -226,6 +235,10 @@ func (t *dmsTask) plan(rng *rand.Rand) plan {
 
 func (t *dmsTask) fill(b *batch.Batch, i int, p *plan) {
 	fillSampleTest(b, i, p, t.p.Ring, "test")
+	if t.p.TestInDecision {
+		q := period(p.periods, "decision")
+		writeRing(b, b.Inputs, b.In, i, q.Start, q.End, 1, t.p.Ring, ringAngle(int(p.cond["test"]), t.p.Ring))
+	}
 }
 
 // fillSampleTest writes the targets of a match task and its two ring

@@ -693,6 +693,9 @@ loop:
 			if thr := t.threshold(); thr > 0 && !math.IsNaN(ev.Accuracy) && ev.Accuracy >= thr {
 				if t.stage+1 < len(t.stages) {
 					t.stage++
+					// best.npz is the best model on the latest stage: an
+					// easier stage's scores do not compete with it.
+					t.best = nil
 					t.evalSet = nil
 					hadPending := pending != nil
 					if hadPending { // the prefetched batch is for the old stage
@@ -803,8 +806,9 @@ func (t *trainer) record(rec Record) error {
 	return nil
 }
 
-// considerBest saves best.npz when ev beats the best evaluation so far:
-// higher accuracy, or (equal or no accuracy) lower MSE.
+// considerBest saves best.npz when ev beats the best evaluation so far on
+// the current curriculum stage: higher accuracy, or (equal or no accuracy)
+// lower MSE.
 func (t *trainer) considerBest(ev *Eval, wall time.Duration) error {
 	b := t.best
 	better := b == nil

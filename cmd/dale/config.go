@@ -3,30 +3,26 @@ package main
 import (
 	"context"
 
-	"github.com/dale-rnn/dale/tasks"
 )
 
 func init() {
 	register(&command{
 		name:    "config",
-		summary: "print the full default run configuration, every field resolved",
+		summary: "print a run configuration (the recipe of --task, or --config) with every field resolved",
 		run:     runConfigCmd,
 	})
 }
 
 func runConfigCmd(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("config", "config [--task NAME] [--config run.json]", e)
-	taskName := fs.String("task", "", "task of the configuration (see dale tasks); default: the default run's task")
+	taskName := fs.String("task", "", "print the training recipe of this task (see dale tasks); with --config: replace the config's task; default: the default run (pdm)")
 	cfgPath := fs.String("config", "", "resolve this run configuration instead of the default")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	rc, dir, err := loadRunConfig(*cfgPath)
+	rc, dir, err := loadRunConfig(*cfgPath, *taskName)
 	if err != nil {
 		return err
-	}
-	if *taskName != "" {
-		rc.Task = tasks.Spec{Name: *taskName}
 	}
 	r, err := resolve(rc, dir)
 	if err != nil {

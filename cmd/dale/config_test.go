@@ -2,14 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/dale-rnn/dale/tasks"
 )
 
-// TestConfigEveryTask: the default configuration resolves for every task,
-// prints every section with its defaults written out, and what it prints
-// resolves again to the same thing.
+// TestConfigEveryTask: every task's recipe resolves, prints every section
+// with its defaults written out and without derived dims, what it prints
+// resolves again to the same thing, and hidden_size alone resizes it.
 func TestConfigEveryTask(t *testing.T) {
 	for _, name := range tasks.Names() {
 		t.Run(name, func(t *testing.T) {
@@ -25,7 +26,7 @@ func TestConfigEveryTask(t *testing.T) {
 			json.Unmarshal(cfg["model"], &model)
 			json.Unmarshal(cfg["train"], &tr)
 			json.Unmarshal(cfg["mask"], &mk)
-			for _, k := range []string{"dims", "activation", "dt", "tau", "preact_noise", "engine", "dtype", "ei_balance", "init_state"} {
+			for _, k := range []string{"activation", "tau", "preact_noise", "engine", "dtype", "ei_balance", "init_state"} {
 				if _, ok := model[k]; !ok {
 					t.Errorf("model lacks %q", k)
 				}
@@ -35,9 +36,17 @@ func TestConfigEveryTask(t *testing.T) {
 					t.Errorf("train lacks %q", k)
 				}
 			}
-			for _, k := range []string{"type", "dims", "n_areas", "exc_pct", "input_areas", "readout_areas", "inter_area_connections", "inh_readout", "seed"} {
+			for _, k := range []string{"type", "n_areas", "exc_pct", "input_areas", "readout_areas", "inter_area_connections", "inh_readout", "seed"} {
 				if _, ok := mk[k]; !ok {
 					t.Errorf("mask lacks %q", k)
+				}
+			}
+			// Derived values are not repeated: hidden_size says the size once.
+			for sec, m := range map[string]map[string]any{"model": model, "mask": mk} {
+				for _, k := range []string{"dims", "dt"} {
+					if _, ok := m[k]; ok {
+						t.Errorf("%s.%s is printed; it is derived from the task and hidden_size", sec, k)
+					}
 				}
 			}
 			rc, err := parseRunConfig([]byte(out), "printed")
@@ -52,12 +61,21 @@ func TestConfigEveryTask(t *testing.T) {
 			if string(again) != out {
 				t.Errorf("printed config resolves to something else:\n%s\nvs\n%s", again, out)
 			}
-			want := []any{float64(tasks.Width(r.task.Inputs())), float64(64), float64(tasks.Width(r.task.Outputs()))}
-			dims := model["dims"].([]any)
-			for i := range want {
-				if dims[i] != want[i] {
-					t.Errorf("model.dims = %v, want %v", dims, want)
-					break
+			in, outs := tasks.Width(r.task.Inputs()), tasks.Width(r.task.Outputs())
+			// Changing hidden_size alone resizes the model and the mask.
+			rc.HiddenSize = 24
+			r, err = resolve(rc, "")
+			if err != nil {
+				t.Fatalf("hidden_size 24: %v", err)
+			}
+			want := fmt.Sprint([]int{in, 24, outs})
+			if got := fmt.Sprint(r.model.Dims); got != want {
+				t.Errorf("hidden_size 24: model dims %s, want %s", got, want)
+			}
+			if r.mask != nil {
+				_, h, _ := r.mask.Masks()
+				if len(h.Data) != 24*24 {
+					t.Errorf("hidden_size 24: hidden mask has %d entries, want %d", len(h.Data), 24*24)
 				}
 			}
 		})

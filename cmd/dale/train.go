@@ -34,7 +34,7 @@ const (
 func runTrain(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("train", "train [--config run.json] [--task NAME] [--out DIR] [--steps N] [--seed S] [--resume DIR]", e)
 	cfgPath := fs.String("config", "", "run configuration (JSON: seed, hidden_size, task, mask, model, train; see dale config); empty = the embedded default")
-	taskName := fs.String("task", "", "task to train on, with its default parameters (see dale tasks); replaces the config's task")
+	taskName := fs.String("task", "", "task to train, with its training recipe (see dale tasks, dale config --task NAME); with --config: replaces the config's task")
 	outDir := fs.String("out", "", "run directory to create (must not exist or be empty); default runs/<task>-<time>")
 	steps := fs.Int("steps", -1, "total training steps; replaces train.steps (-1: keep the config's)")
 	seed := fs.String("seed", "", "random seed for everything (mask, weights, batches, evaluation); replaces every seed of the config")
@@ -53,24 +53,21 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 		return resumeRun(ctx, *resumeDir, *steps, *quiet, e)
 	}
 
-	rc, dir, err := loadRunConfig(*cfgPath)
+	rc, dir, err := loadRunConfig(*cfgPath, *taskName)
 	if err != nil {
 		return err
-	}
-	if *taskName != "" {
-		rc.Task = tasks.Spec{Name: *taskName}
 	}
 	if *seed != "" {
 		s, err := parseSeed(*seed)
 		if err != nil {
 			return err
 		}
-		if rc, err = reseed(rc, s); err != nil {
+		if rc, err = rc.WithSeed(s); err != nil {
 			return err
 		}
 	}
 	if *steps > 0 {
-		if rc.Train, err = setKey(rc.Train, "train", "steps", *steps); err != nil {
+		if rc, err = rc.WithTrain("steps", *steps); err != nil {
 			return err
 		}
 	}
@@ -116,7 +113,7 @@ func resumeRun(ctx context.Context, dir string, steps int, quiet bool, e *env) e
 		return err
 	}
 	if steps > 0 {
-		if rc.Train, err = setKey(rc.Train, "train", "steps", steps); err != nil {
+		if rc, err = rc.WithTrain("steps", steps); err != nil {
 			return err
 		}
 	}
@@ -280,41 +277,4 @@ func parseSeed(s string) (uint64, error) {
 		return 0, fmt.Errorf("--seed = %q is not allowed: must be a non-negative integer", s)
 	}
 	return v, nil
-}
-
-// reseed replaces the run seed and removes the sections' own seeds, so that
-// every random thing follows the new one.
-func reseed(rc runConfig, s uint64) (runConfig, error) {
-	rc.Seed = s
-	for _, sec := range []struct {
-		raw  *json.RawMessage
-		name string
-		keys []string
-	}{
-		{&rc.Mask, "mask", []string{"seed"}},
-		{&rc.Model, "model", []string{"seed"}},
-		{&rc.Train, "train", []string{"seed", "eval_seed"}},
-	} {
-		m, err := object(*sec.raw, sec.name)
-		if err != nil {
-			return rc, err
-		}
-		if len(m) == 0 {
-			continue
-		}
-		for _, k := range sec.keys {
-			delete(m, k)
-		}
-		*sec.raw, _ = json.Marshal(m)
-	}
-	return rc, nil
-}
-
-func setKey(raw json.RawMessage, section, key string, v any) (json.RawMessage, error) {
-	m, err := object(raw, section)
-	if err != nil {
-		return nil, err
-	}
-	setAlways(m, key, v)
-	return json.Marshal(m)
 }

@@ -1,0 +1,454 @@
+package run
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dale-rnn/dale/mask"
+	"github.com/dale-rnn/dale/rnn"
+	"github.com/dale-rnn/dale/tasks"
+	"github.com/dale-rnn/dale/train"
+)
+
+// Config is the JSON of a run: what to build and how to train it. Each
+// section is the JSON of its package (mask, rnn, tasks, train), so every
+// field a package documents can be set here.
+type Config struct {
+	// Seed seeds everything that has no seed of its own in its section:
+	// the mask, the initial weights, the training batches (train.seed) and
+	// the evaluation trials (train.eval_seed = seed + 1).
+	Seed uint64 `json:"seed"`
+	// HiddenSize is the number of hidden neurons when neither model.dims
+	// nor mask.dims gives it. The resolved form (Resolved.Config) always
+	// holds it and leaves the derived dims out, so changing hidden_size
+	// alone resizes the network.
+	HiddenSize int `json:"hidden_size,omitempty"`
+	// Task selects the task: {"name": "pdm", "params": {...}}.
+	Task tasks.Spec `json:"task"`
+	// Curriculum lists the stages trained before the task itself (see
+	// Stage). Empty: the task from the first step.
+	Curriculum []Stage `json:"curriculum,omitempty"`
+	// Mask is a mask config of package mask ({"type": "multi_area_ei",
+	// ...}); its dims may be left out (they come from the task and
+	// hidden_size). Null or absent: no mask (or model.masks, an .npz file).
+	Mask json.RawMessage `json:"mask,omitempty"`
+	// Model is the rnn config (nn4n names). dims and dt may be left out:
+	// they come from the task and hidden_size.
+	Model json.RawMessage `json:"model,omitempty"`
+	// Train holds the training options of package train.
+	Train json.RawMessage `json:"train,omitempty"`
+}
+
+// Stage is one stage of a curriculum: the run's task with some parameters
+// changed (a shorter delay, say), trained until an evaluation on it
+// reaches Threshold. The task's own parameters (the last, implicit stage)
+// are reached through the stages in order, so a task keeps its full
+// timing and the curriculum only leads up to it.
+type Stage struct {
+	// Name labels the stage in logs and history.
+	Name string `json:"name"`
+	// Params is a JSON object merged into the task's parameters (objects
+	// merge key by key, any other value replaces).
+	Params json.RawMessage `json:"params"`
+	// Threshold is the evaluation accuracy that ends the stage (> 0).
+	Threshold float64 `json:"threshold"`
+}
+
+// Resolved is a run config turned into the objects it describes.
+type Resolved struct {
+	// Config is the fully resolved config, every default written out
+	// except what is derived (model and mask dims, model.dt).
+	Config Config
+	Task   tasks.Task
+	// Stages are the curriculum's tasks, in order (empty without one).
+	Stages []tasks.Task
+	// Mask is nil when the run has no mask config.
+	Mask  mask.Mask
+	Model rnn.Config
+	// Train has every default filled in and, with a curriculum, its
+	// stages (the last one the task itself); Dir, Output and Score are
+	// left for the caller.
+	Train train.Options
+}
+
+// Parse decodes a run config strictly (unknown keys are errors). source
+// names it in errors.
+func Parse(data []byte, source string) (Config, error) {
+	var rc Config
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rc); err != nil {
+		return Config{}, fmt.Errorf("config %s: %v", source, jsonErr(err))
+	}
+	if dec.More() {
+		return Config{}, fmt.Errorf("config %s: unexpected data after the JSON object", source)
+	}
+	if rc.Task.Name == "" {
+		return Config{}, fmt.Errorf("config %s: task.name is missing; allowed: %s", source, strings.Join(tasks.Names(), ", "))
+	}
+	return rc, nil
+}
+
+// Load reads a run config file and returns it with the file's folder,
+// against which Resolve takes the relative paths inside it.
+func Load(path string) (Config, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, "", fmt.Errorf("config: %v", err)
+	}
+	rc, err := Parse(data, path)
+	return rc, filepath.Dir(path), err
+}
+
+func jsonErr(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, err)
+	}
+	return err.Error()
+}
+
+// object decodes a JSON object section into a key → raw value map.
+func object(raw json.RawMessage, field string) (map[string]json.RawMessage, error) {
+	m := map[string]json.RawMessage{}
+	if t := bytes.TrimSpace(raw); len(t) == 0 || bytes.Equal(t, []byte("null")) {
+		return m, nil
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%s must be a JSON object: %v", field, err)
+	}
+	return m, nil
+}
+
+func setIfAbsent(m map[string]json.RawMessage, key string, v any) {
+	if _, ok := m[key]; ok {
+		return
+	}
+	b, _ := json.Marshal(v)
+	m[key] = b
+}
+
+func setAlways(m map[string]json.RawMessage, key string, v any) {
+	b, _ := json.Marshal(v)
+	m[key] = b
+}
+
+// merge returns over merged into base: objects merge key by key
+// (recursively), any other value of over replaces base's.
+func merge(base, over json.RawMessage) (json.RawMessage, error) {
+	o := bytes.TrimSpace(over)
+	if len(o) == 0 || bytes.Equal(o, []byte("null")) {
+		return base, nil
+	}
+	if o[0] != '{' {
+		return over, nil
+	}
+	b := bytes.TrimSpace(base)
+	if len(b) == 0 || b[0] != '{' {
+		return over, nil
+	}
+	var bm, om map[string]json.RawMessage
+	if err := json.Unmarshal(b, &bm); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(o, &om); err != nil {
+		return nil, err
+	}
+	for k, v := range om {
+		mv, err := merge(bm[k], v)
+		if err != nil {
+			return nil, err
+		}
+		bm[k] = mv
+	}
+	return json.Marshal(bm)
+}
+
+// Resolve builds the task, the mask, the model config and the training
+// options of rc, filling what one section takes from another: dims from the
+// task (inputs, outputs) and from hidden_size, the mask or the model, dt
+// from the task, seeds from the run seed. dir is the config file's folder:
+// relative paths of model files (masks, .npy weights) are taken against it
+// ("" = the working directory).
+func Resolve(rc Config, dir string) (*Resolved, error) {
+	task, err := tasks.FromSpec(rc.Task)
+	if err != nil {
+		return nil, fmt.Errorf("task: %v", err)
+	}
+	in, out := tasks.Width(task.Inputs()), tasks.Width(task.Outputs())
+
+	model, err := object(rc.Model, "model")
+	if err != nil {
+		return nil, err
+	}
+	maskObj, err := object(rc.Mask, "mask")
+	if err != nil {
+		return nil, err
+	}
+	hasMask := len(maskObj) > 0
+
+	// Hidden size: model.dims, else mask.dims, else hidden_size, else
+	// rnn's default.
+	hidden := rnn.DefaultConfig().Dims[1]
+	if rc.HiddenSize < 0 {
+		return nil, fmt.Errorf("hidden_size = %d is not allowed: must be > 0", rc.HiddenSize)
+	}
+	if rc.HiddenSize > 0 {
+		hidden = rc.HiddenSize
+	}
+	var mdims, kdims []int
+	if raw, ok := model["dims"]; ok {
+		if err := json.Unmarshal(raw, &mdims); err != nil || len(mdims) != 3 {
+			return nil, fmt.Errorf("model.dims = %s is not allowed: want [input, hidden, readout] integers", raw)
+		}
+		hidden = mdims[1]
+	}
+	if raw, ok := maskObj["dims"]; ok {
+		if err := json.Unmarshal(raw, &kdims); err != nil || len(kdims) != 3 {
+			return nil, fmt.Errorf("mask.dims = %s is not allowed: want [input, hidden, readout] integers", raw)
+		}
+		if mdims == nil {
+			hidden = kdims[1]
+		}
+	}
+	if rc.HiddenSize > 0 && hidden != rc.HiddenSize {
+		return nil, fmt.Errorf("hidden_size = %d does not fit the dims given in the model or mask (%d neurons); set one of them", rc.HiddenSize, hidden)
+	}
+	dims := []int{in, hidden, out}
+	check := func(field string, d []int) error {
+		if d == nil {
+			return nil
+		}
+		if d[0] != in || d[2] != out || d[1] != hidden {
+			return fmt.Errorf("%s = %v does not fit: task %q has %d inputs and %d outputs and the network %d neurons, so it must be %v",
+				field, d, task.Name(), in, out, hidden, dims)
+		}
+		return nil
+	}
+	if err := check("model.dims", mdims); err != nil {
+		return nil, err
+	}
+	if err := check("mask.dims", kdims); err != nil {
+		return nil, err
+	}
+	setAlways(model, "dims", dims)
+
+	// dt comes from the task; a different model.dt is an error.
+	if raw, ok := model["dt"]; ok {
+		var dt float64
+		if err := json.Unmarshal(raw, &dt); err != nil || dt != task.DT() {
+			return nil, fmt.Errorf("model.dt = %s does not fit: task %q steps by dt = %g ms; set the task's dt instead (task.params.dt)", raw, task.Name(), task.DT())
+		}
+	}
+	setAlways(model, "dt", task.DT())
+	setIfAbsent(model, "seed", rc.Seed)
+
+	r := &Resolved{Task: task}
+	if hasMask {
+		setAlways(maskObj, "dims", dims)
+		setIfAbsent(maskObj, "seed", rc.Seed)
+		b, _ := json.Marshal(maskObj)
+		m, err := mask.FromJSON(b)
+		if err != nil {
+			return nil, fmt.Errorf("mask: %v", err)
+		}
+		var file string
+		if raw, ok := model["masks"]; ok && json.Unmarshal(raw, &file) == nil && file != "" {
+			return nil, fmt.Errorf("model.masks and mask are both set; give the mask either as a config (mask) or as an .npz file (model.masks), not both")
+		}
+		r.Mask = m
+		// Write out the defaults the mask used (input_areas, exc_pct, ...),
+		// so config.json holds every parameter; what the user wrote stays
+		// as written (n_areas as a list of sizes, say).
+		if specs, err := json.Marshal(m.Specs()); err == nil {
+			var all map[string]json.RawMessage
+			if json.Unmarshal(specs, &all) == nil {
+				for k, v := range all {
+					switch k {
+					case "hidden_size", "input_dim", "readout_dim":
+					default:
+						if _, ok := maskObj[k]; !ok {
+							maskObj[k] = v
+						}
+					}
+				}
+			}
+		}
+	}
+	b, _ := json.Marshal(model)
+	mcfg, err := rnn.ParseConfig(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("model: %v", err)
+	}
+	if mcfg.MaskFile != "" && dir != "" && !filepath.IsAbs(mcfg.MaskFile) {
+		mcfg.MaskFile = filepath.Join(dir, mcfg.MaskFile)
+	}
+	for i, w := range mcfg.Weights {
+		if strings.HasSuffix(w, ".npy") && dir != "" && !filepath.IsAbs(w) {
+			mcfg.Weights[i] = filepath.Join(dir, w)
+		}
+	}
+	if r.Mask != nil {
+		min, mh, mout := r.Mask.Masks()
+		mcfg.Masks = rnn.Masks{Input: f64(min.Data), Hidden: f64(mh.Data), Readout: f64(mout.Data)}
+	}
+	r.Model = mcfg
+
+	tobj, err := object(rc.Train, "train")
+	if err != nil {
+		return nil, err
+	}
+	setIfAbsent(tobj, "seed", rc.Seed)
+	setIfAbsent(tobj, "eval_seed", rc.Seed+1)
+	b, _ = json.Marshal(tobj)
+	opts, err := train.DecodeOptions(b)
+	if err != nil {
+		return nil, fmt.Errorf("train: %v", err)
+	}
+	r.Train = opts.WithDefaults()
+
+	// The curriculum: each stage is the task with some parameters
+	// changed; the task itself is the last stage.
+	specs := make([]Stage, len(rc.Curriculum))
+	for i, st := range rc.Curriculum {
+		field := fmt.Sprintf("curriculum[%d]", i)
+		if !(st.Threshold > 0 && st.Threshold <= 1) {
+			return nil, fmt.Errorf("%s.threshold = %v is not allowed: must be in (0, 1] (the evaluation accuracy that ends the stage)", field, st.Threshold)
+		}
+		if p := bytes.TrimSpace(st.Params); len(p) == 0 || p[0] != '{' {
+			return nil, fmt.Errorf("%s.params = %s is not allowed: must be a JSON object of task parameters", field, orNothing(st.Params))
+		}
+		params, err := merge(task.Spec().Params, st.Params)
+		if err != nil {
+			return nil, fmt.Errorf("%s.params: %v", field, err)
+		}
+		stask, err := tasks.FromSpec(tasks.Spec{Name: task.Name(), Params: params})
+		if err != nil {
+			return nil, fmt.Errorf("%s.params: %v", field, err)
+		}
+		if tasks.Width(stask.Inputs()) != in || tasks.Width(stask.Outputs()) != out || stask.DT() != task.DT() {
+			return nil, fmt.Errorf("%s.params = %s is not allowed: a stage must keep the task's inputs, outputs and dt", field, st.Params)
+		}
+		name := st.Name
+		if name == "" {
+			name = fmt.Sprintf("stage%d", i+1)
+		}
+		specs[i] = Stage{Name: name, Params: compact(st.Params), Threshold: st.Threshold}
+		r.Stages = append(r.Stages, stask)
+		r.Train.Curriculum = append(r.Train.Curriculum, train.Stage{Name: name, Source: stask, Threshold: st.Threshold})
+	}
+	if len(r.Stages) > 0 {
+		r.Train.Curriculum = append(r.Train.Curriculum, train.Stage{Name: "task", Source: task})
+	}
+
+	// The fully resolved config, as written to the run directory: dims
+	// and dt are derived, so they are left out and hidden_size says the
+	// size once.
+	r.Config = Config{Seed: rc.Seed, HiddenSize: hidden, Task: task.Spec(), Curriculum: specs}
+	if hasMask {
+		delete(maskObj, "dims")
+		r.Config.Mask, _ = json.Marshal(maskObj)
+	}
+	mj, err := mcfg.MarshalIndent()
+	if err != nil {
+		return nil, fmt.Errorf("model: %v", err)
+	}
+	if r.Config.Model, err = without(mj, "dims", "dt"); err != nil {
+		return nil, fmt.Errorf("model: %v", err)
+	}
+	r.Config.Train, _ = json.Marshal(r.Train)
+	return r, nil
+}
+
+func orNothing(raw json.RawMessage) string {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return "(missing)"
+	}
+	return string(raw)
+}
+
+func compact(raw json.RawMessage) json.RawMessage {
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) != nil {
+		return raw
+	}
+	return buf.Bytes()
+}
+
+// without returns the JSON object raw less the given keys.
+func without(raw json.RawMessage, keys ...string) (json.RawMessage, error) {
+	m, err := object(raw, "object")
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		delete(m, k)
+	}
+	return json.Marshal(m)
+}
+
+func f64(x []float32) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+// Marshal writes the config indented, one section per key.
+func Marshal(rc Config) ([]byte, error) {
+	b, err := json.Marshal(rc)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return nil, err
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}
+
+// WithSeed returns c with run seed s and the sections' own seeds removed,
+// so every random thing (mask, weights, batches, evaluation) follows s.
+func (c Config) WithSeed(s uint64) (Config, error) {
+	c.Seed = s
+	for _, sec := range []struct {
+		raw  *json.RawMessage
+		name string
+		keys []string
+	}{
+		{&c.Mask, "mask", []string{"seed"}},
+		{&c.Model, "model", []string{"seed"}},
+		{&c.Train, "train", []string{"seed", "eval_seed"}},
+	} {
+		m, err := object(*sec.raw, sec.name)
+		if err != nil {
+			return c, err
+		}
+		if len(m) == 0 {
+			continue
+		}
+		for _, k := range sec.keys {
+			delete(m, k)
+		}
+		*sec.raw, _ = json.Marshal(m)
+	}
+	return c, nil
+}
+
+// WithTrain returns c with train.key set to v.
+func (c Config) WithTrain(key string, v any) (Config, error) {
+	m, err := object(c.Train, "train")
+	if err != nil {
+		return c, err
+	}
+	setAlways(m, key, v)
+	c.Train, err = json.Marshal(m)
+	return c, err
+}
