@@ -52,8 +52,9 @@ type Config struct {
 type Stage struct {
 	// Name labels the stage in logs and history.
 	Name string `json:"name"`
-	// Params is a JSON object merged into the task's parameters (objects
-	// merge key by key, any other value replaces).
+	// Params is a JSON object of task parameters applied over the task's
+	// own, field by field (nested objects such as timing keep the fields
+	// not named; a duration or a list is replaced whole).
 	Params json.RawMessage `json:"params"`
 	// Threshold is the evaluation accuracy that ends the stage (> 0).
 	Threshold float64 `json:"threshold"`
@@ -136,37 +137,6 @@ func setIfAbsent(m map[string]json.RawMessage, key string, v any) {
 func setAlways(m map[string]json.RawMessage, key string, v any) {
 	b, _ := json.Marshal(v)
 	m[key] = b
-}
-
-// merge returns over merged into base: objects merge key by key
-// (recursively), any other value of over replaces base's.
-func merge(base, over json.RawMessage) (json.RawMessage, error) {
-	o := bytes.TrimSpace(over)
-	if len(o) == 0 || bytes.Equal(o, []byte("null")) {
-		return base, nil
-	}
-	if o[0] != '{' {
-		return over, nil
-	}
-	b := bytes.TrimSpace(base)
-	if len(b) == 0 || b[0] != '{' {
-		return over, nil
-	}
-	var bm, om map[string]json.RawMessage
-	if err := json.Unmarshal(b, &bm); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(o, &om); err != nil {
-		return nil, err
-	}
-	for k, v := range om {
-		mv, err := merge(bm[k], v)
-		if err != nil {
-			return nil, err
-		}
-		bm[k] = mv
-	}
-	return json.Marshal(bm)
 }
 
 // Resolve builds the task, the mask, the model config and the training
@@ -323,11 +293,7 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 		if p := bytes.TrimSpace(st.Params); len(p) == 0 || p[0] != '{' {
 			return nil, fmt.Errorf("%s.params = %s is not allowed: must be a JSON object of task parameters", field, orNothing(st.Params))
 		}
-		params, err := merge(task.Spec().Params, st.Params)
-		if err != nil {
-			return nil, fmt.Errorf("%s.params: %v", field, err)
-		}
-		stask, err := tasks.FromSpec(tasks.Spec{Name: task.Name(), Params: params})
+		stask, err := tasks.New(task.Name(), task.Spec().Params, st.Params)
 		if err != nil {
 			return nil, fmt.Errorf("%s.params: %v", field, err)
 		}

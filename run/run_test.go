@@ -142,36 +142,13 @@ func maskedMSE(y, m, out []float32, channels int) (net, constant float64) {
 	return en / w, ec / w
 }
 
-func TestMerge(t *testing.T) {
-	for _, c := range []struct{ base, over, want string }{
-		{`{"a":1,"t":{"x":1,"y":2}}`, `{"t":{"y":3}}`, `{"a":1,"t":{"x":1,"y":3}}`},
-		{`{"a":1}`, `{"b":[1,2]}`, `{"a":1,"b":[1,2]}`},
-		{`{"t":{"x":1}}`, `{"t":5}`, `{"t":5}`},
-		{`{"a":1}`, `null`, `{"a":1}`},
-		{``, `{"a":1}`, `{"a":1}`},
-	} {
-		got, err := merge(json.RawMessage(c.base), json.RawMessage(c.over))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var g, w any
-		json.Unmarshal(got, &g)
-		json.Unmarshal([]byte(c.want), &w)
-		gb, _ := json.Marshal(g)
-		wb, _ := json.Marshal(w)
-		if string(gb) != string(wb) {
-			t.Errorf("merge(%s, %s) = %s, want %s", c.base, c.over, gb, wb)
-		}
-	}
-}
-
 // TestCurriculum: stages are the task with merged parameters, in order,
 // then the task; bad stages are refused with the field named.
 func TestCurriculum(t *testing.T) {
 	rc := Config{Seed: 1, HiddenSize: 16, Task: tasks.Spec{Name: "romo"},
 		Curriculum: []Stage{
 			{Name: "no delay", Params: json.RawMessage(`{"timing": {"delay": 0}}`), Threshold: 0.9},
-			{Params: json.RawMessage(`{"timing": {"delay": 500}}`), Threshold: 0.8},
+			{Params: json.RawMessage(`{"timing": {"delay": {"uniform": [400, 600]}}}`), Threshold: 0.8},
 		}}
 	r, err := Resolve(rc, "")
 	if err != nil {
@@ -188,8 +165,9 @@ func TestCurriculum(t *testing.T) {
 		}
 		lengths = append(lengths, b[0].Steps)
 	}
-	// romo: fixation 500, f1 500, delay, f2 500, decision 300 at dt 10.
-	if want := []int{180, 230, 280}; lengths[0] != want[0] || lengths[1] != want[1] || lengths[2] != want[2] {
+	// romo: fixation 500, f1 500, delay, f2 500, decision 300 at dt 10
+	// (padded to the longest trial: delay 600 in stage 2).
+	if want := []int{180, 240, 280}; lengths[0] != want[0] || lengths[1] != want[1] || lengths[2] != want[2] {
 		t.Errorf("trial lengths %v, want %v", lengths, want)
 	}
 	cur := r.Train.Curriculum

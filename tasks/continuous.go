@@ -244,27 +244,34 @@ const ffDesc = "3-bit flip-flop (Sussillo & Barak 2013): each output holds the s
 // starts at each step with probability rate·dt/1000 (not while a pulse is
 // on, nor in the step right after one, so pulses stay apart); its sign is ±1, equally likely. Outputs: memory (Bits units), whose
 // target is the sign of the last pulse on the same unit from that pulse's
-// onset on. Before a unit's first pulse its target is 0 and its mask is 0.
-// One period, "trial". Scored by "bit_error". Conditions: pulses (count).
+// onset on. Before a unit's first pulse its target is 0 and its mask is 0;
+// for Grace ms from each pulse's onset that unit's mask is 0 too, so the
+// switch itself is not scored (a rate network with τ = 100 ms cannot jump
+// from −1 to +1 within one 10 ms step; Yang et al. 2019 leave 100 ms after
+// the go cue unscored for the same reason). One period, "trial". Scored by
+// "bit_error". Conditions: pulses (count).
 //
-// Defaults: bits 3, duration 1000, rate 2 Hz per bit, pulse 10 ms, sigma 0.
+// Defaults: bits 3, duration 1000, rate 2 Hz per bit, pulse 10 ms, grace
+// 50 ms, sigma 0 (Sussillo & Barak 2013; FixedPointFinder's example).
 type FlipFlopParams struct {
 	Common
 	Bits     int      `json:"bits"` // in [1, 64]
 	Duration Duration `json:"duration"`
 	Rate     float64  `json:"rate"`  // pulses per second per bit
 	Pulse    float64  `json:"pulse"` // ms, rounded to at least one step
+	Grace    float64  `json:"grace"` // ms after each pulse onset left unscored
 }
 
 // DefaultFlipFlop returns the default parameters of "flipflop".
 func DefaultFlipFlop() *FlipFlopParams {
-	return &FlipFlopParams{Common: defaultCommon(0), Bits: 3, Duration: Fixed(1000), Rate: 2, Pulse: 10}
+	return &FlipFlopParams{Common: defaultCommon(0), Bits: 3, Duration: Fixed(1000), Rate: 2, Pulse: 10, Grace: 50}
 }
 
 type ffTask struct {
 	core
 	p     FlipFlopParams
 	width int
+	grace int // steps
 }
 
 func (p *FlipFlopParams) build() (Task, error) {
@@ -280,10 +287,13 @@ func (p *FlipFlopParams) build() (Task, error) {
 	if !finiteNonNeg(p.Pulse) {
 		return nil, fmt.Errorf("pulse = %v is not allowed: must be a finite number of ms >= 0", p.Pulse)
 	}
+	if !finiteNonNeg(p.Grace) || p.Grace > 1000 {
+		return nil, fmt.Errorf("grace = %v is not allowed: must be a number of ms in [0, 1000]", p.Grace)
+	}
 	if err := validateTiming(p.DT, "trial", span{"trial", p.Duration}); err != nil {
 		return nil, fmt.Errorf("duration: %w", err)
 	}
-	t := &ffTask{p: *p, width: max(1, toSteps(p.Pulse, p.DT))}
+	t := &ffTask{p: *p, width: max(1, toSteps(p.Pulse, p.DT)), grace: toSteps(p.Grace, p.DT)}
 	t.core = core{name: "flipflop", desc: ffDesc, c: p.Common, params: &t.p,
 		in: []Channel{{"pulses", p.Bits}}, out: []Channel{{"memory", p.Bits}},
 		noisy: rangeUnits(0, p.Bits), fixOut: -1, gen: t,
@@ -337,6 +347,10 @@ func (t *ffTask) fill(b *batch.Batch, i int, p *plan) {
 	}
 	for u, f := range first {
 		set(b, b.Mask, b.Out, i, 0, f, u, 0)
+	}
+	for k := 0; k < len(p.aux) && t.grace > 0; k += 3 {
+		u, s := p.aux[k], p.aux[k+1]
+		set(b, b.Mask, b.Out, i, s, min(s+t.grace, p.steps), u, 0)
 	}
 }
 

@@ -130,18 +130,21 @@ func lookup(name string) (entry, error) {
 }
 
 // New builds the named task. params is a JSON object of parameters to
-// override the defaults (nil or empty: all defaults). Unknown parameters
-// and bad values are errors naming the parameter, the value and what is
-// allowed.
-func New(name string, params json.RawMessage) (Task, error) {
+// override the defaults (nil or empty: all defaults); several are applied
+// in order, each over the result of the ones before, field by field (a
+// duration or a list is replaced whole). Unknown parameters and bad values
+// are errors naming the parameter, the value and what is allowed.
+func New(name string, params ...json.RawMessage) (Task, error) {
 	e, err := lookup(name)
 	if err != nil {
 		return nil, err
 	}
 	p := e.defaults()
-	if raw := bytes.TrimSpace(params); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
-		if err := decodeStrict(raw, p); err != nil {
-			return nil, fmt.Errorf("tasks: %s: %w", name, explain(err, raw, e.defaults()))
+	for _, layer := range params {
+		if raw := bytes.TrimSpace(layer); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
+			if err := decodeStrict(raw, p); err != nil {
+				return nil, fmt.Errorf("tasks: %s: %w", name, explain(err, raw, e.defaults()))
+			}
 		}
 	}
 	return buildNamed(name, p)
