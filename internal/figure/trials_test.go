@@ -40,9 +40,9 @@ func trialsTestTrial(coh float64, T int) Trial {
 	}
 	return Trial{
 		Title:   fmt.Sprintf("coherence %+.2f", coh),
-		Inputs:  []Trace{{"fixation", fix}, {"evidence 1", in1}, {"evidence 2", in2}},
-		Targets: []Trace{{"choice 1", t1}, {"choice 2", t2}},
-		Outputs: []Trace{{"choice 1", o1}, {"choice 2", o2}},
+		Inputs:  []Trace{{Name: "fixation", Values: fix}, {Name: "evidence 1", Values: in1}, {Name: "evidence 2", Values: in2}},
+		Targets: []Trace{{Name: "choice 1", Values: t1}, {Name: "choice 2", Values: t2}},
+		Outputs: []Trace{{Name: "choice 1", Values: o1}, {Name: "choice 2", Values: o2}},
 		Periods: []Period{{"fixation", 0, stim}, {"stimulus", stim, dec}, {"decision", dec, T}},
 	}
 }
@@ -77,9 +77,9 @@ func TestTrials(t *testing.T) {
 func TestTrialsErrors(t *testing.T) {
 	good := trialsTestTrial(0.1, 20)
 	short := good
-	short.Outputs = []Trace{{"x", make([]float64, 19)}}
+	short.Outputs = []Trace{{Name: "x", Values: make([]float64, 19)}}
 	nan := good
-	nan.Targets = []Trace{{"x", append(make([]float64, 19), math.NaN())}}
+	nan.Targets = []Trace{{Name: "x", Values: append(make([]float64, 19), math.NaN())}}
 	badPeriod := good
 	badPeriod.Periods = []Period{{"late", 15, 21}}
 	emptyPeriod := good
@@ -91,7 +91,7 @@ func TestTrialsErrors(t *testing.T) {
 	}{
 		{"none", TrialsPlot{}, "no trial"},
 		{"no traces", TrialsPlot{Trials: []Trial{{Title: "x"}}}, "no inputs"},
-		{"no steps", TrialsPlot{Trials: []Trial{{Inputs: []Trace{{"a", nil}}}}}, "no values"},
+		{"no steps", TrialsPlot{Trials: []Trial{{Inputs: []Trace{{Name: "a", Values: nil}}}}}, "no values"},
 		{"lengths", TrialsPlot{Trials: []Trial{good, short}}, "19 time steps"},
 		{"nan", TrialsPlot{Trials: []Trial{nan}}, "NaN"},
 		{"period", TrialsPlot{Trials: []Trial{badPeriod}}, "[15, 21)"},
