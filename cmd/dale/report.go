@@ -835,16 +835,17 @@ func pcaFigure(path string, task tasks.Task, ev *evaluation, n int) error {
 		return 0
 	}
 	title := "Condition-averaged hidden-state trajectories (" + task.Name() + ")"
-	faint := "single trials"
+	of := "the averages"
 	if pc.perTrial {
 		title = "Hidden-state trajectories of single trials (" + task.Name() + ")"
+		of = "these trials"
 	}
 	return figure.Trajectories(path, figure.TrajectoriesPlot{
 		Title:         title,
-		XLabel:        fmt.Sprintf("PC1 (%.0f%% of the variance of the averages)", ex(0)),
+		XLabel:        fmt.Sprintf("PC1 (%.0f%% of the variance of %s)", ex(0), of),
 		YLabel:        fmt.Sprintf("PC2 (%.0f%%)", ex(1)),
 		ConditionName: pc.name,
-		FaintName:     faint,
+		FaintName:     "single trials",
 		Trajectories:  trajs,
 	})
 }

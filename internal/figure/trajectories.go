@@ -300,8 +300,12 @@ func trajectoriesFormat(v float64, all []float64) string {
 	if v == 0 {
 		return "0"
 	}
-	if all[0] < 0 && all[len(all)-1] > 0 {
-		return fmt.Sprintf("%+.3g", v)
+	f := "%.3g"
+	if v == math.Trunc(v) && math.Abs(v) < 1e6 { // whole numbers in full: 1500, not 1.5e+03
+		f = "%.0f"
 	}
-	return fmt.Sprintf("%.3g", v)
+	if all[0] < 0 && all[len(all)-1] > 0 {
+		f = "%+" + f[1:]
+	}
+	return fmt.Sprintf(f, v)
 }
