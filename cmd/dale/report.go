@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,39 +144,227 @@ func writeJSON(path string, v any) error {
 	return npz.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
 }
 
-// psychometricFigure draws the curves of an evaluation.
+// psychometricFigure draws the curves of an evaluation without knowing
+// the task: the y axis then says "choice 1" for the choice plotted.
 func psychometricFigure(path string, curves []tasks.Curve) error {
-	var conds []figure.PsychometricCondition
+	return psychometricFigureFor(path, nil, curves)
+}
+
+// psychometricFigureFor draws the curves of an evaluation of task (nil
+// when unknown). Curves labelled "context c, modality m" (ctxdm) are drawn
+// in Mante et al. 2013's layout, one panel per context (row) and modality
+// (column), the panels of the modality the context cues marked relevant;
+// other curves share one panel. Nothing is drawn without a curve.
+func psychometricFigureFor(path string, task tasks.Task, curves []tasks.Curve) error {
+	var nonEmpty []tasks.Curve
 	for _, c := range curves {
-		var pc figure.PsychometricCondition
-		pc.Name = c.Label
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, p := range c.Points {
-			pc.Evidence = append(pc.Evidence, p.X)
-			pc.PRight = append(pc.PRight, p.PChoice)
-			pc.N = append(pc.N, p.Trials)
-			lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
+		if len(c.Points) > 0 {
+			nonEmpty = append(nonEmpty, c)
 		}
-		if len(c.Points) == 0 {
-			continue
-		}
-		fit := c.Fit
-		for i := 0; i <= 100; i++ {
-			x := lo + (hi-lo)*float64(i)/100
-			pc.FitX = append(pc.FitX, x)
-			pc.FitY = append(pc.FitY, 0.5*math.Erfc(-fit.Slope*(x-fit.Bias)/math.Sqrt2))
-		}
-		conds = append(conds, pc)
 	}
-	if len(conds) == 0 {
+	if len(nonEmpty) == 0 {
 		return nil
+	}
+	ylabel := psychometricYLabel(task)
+	if ctxs, mods, at, ok := contextCurves(nonEmpty); ok {
+		var panels []figure.PsychometricPanel
+		for _, cx := range ctxs {
+			for _, md := range mods {
+				c := at[[2]float64{cx, md}]
+				xlabel, unit := evidenceAxis(c.Evidence)
+				rel := "irrelevant"
+				if cx == md {
+					rel = "relevant"
+				}
+				panels = append(panels, figure.PsychometricPanel{
+					Title:      fmt.Sprintf("context %g: modality %g %s", cx, md, rel),
+					XLabel:     xlabel,
+					YLabel:     ylabel,
+					Conditions: []figure.PsychometricCondition{psychometricCondition(c, unit, fmt.Sprintf("%d trials", curveTrials(c)))},
+					Muted:      cx != md,
+				})
+			}
+		}
+		return figure.PsychometricPanels(path, figure.PsychometricGrid{
+			Title: "Psychometric curves: rows = context (context c cues modality c), columns = modality on the x axis",
+			Rows:  len(ctxs), Cols: len(mods), Panels: panels,
+		})
+	}
+	xlabel, unit := evidenceAxis(nonEmpty[0].Evidence)
+	var conds []figure.PsychometricCondition
+	for _, c := range nonEmpty {
+		conds = append(conds, psychometricCondition(c, unit, fmt.Sprintf("%s (%d trials)", c.Label, curveTrials(c))))
 	}
 	return figure.Psychometric(path, figure.PsychometricPlot{
 		Title:      "Psychometric curve",
-		XLabel:     strings.ReplaceAll(curves[0].Evidence, "_", " "),
-		YLabel:     "P(choice 1)",
+		XLabel:     xlabel,
+		YLabel:     ylabel,
 		Conditions: conds,
 	})
+}
+
+// psychometricCondition turns a curve into a figure condition named name,
+// its fitted probit drawn and its parameters (in unit) in the legend when
+// the fit converged.
+func psychometricCondition(c tasks.Curve, unit, name string) figure.PsychometricCondition {
+	pc := figure.PsychometricCondition{Name: name}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range c.Points {
+		pc.Evidence = append(pc.Evidence, p.X)
+		pc.PRight = append(pc.PRight, p.PChoice)
+		pc.N = append(pc.N, p.Trials)
+		lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
+	}
+	pc.Notes = fitNotes(c.Fit, unit, 10*math.Max(math.Abs(lo), math.Abs(hi)))
+	if c.Excluded > 0 {
+		pc.Notes = append(pc.Notes, fmt.Sprintf("%d broke fixation (left out)", c.Excluded))
+	}
+	if !fitUsable(c.Fit) || !(hi > lo) {
+		return pc
+	}
+	fit := c.Fit
+	for i := 0; i <= 100; i++ {
+		x := lo + (hi-lo)*float64(i)/100
+		pc.FitX = append(pc.FitX, x)
+		pc.FitY = append(pc.FitY, 0.5*math.Erfc(-fit.Slope*(x-fit.Bias)/math.Sqrt2))
+	}
+	return pc
+}
+
+func curveTrials(c tasks.Curve) int {
+	n := 0
+	for _, p := range c.Points {
+		n += p.Trials
+	}
+	return n
+}
+
+// fitUsable reports whether a probit fit converged to finite parameters.
+func fitUsable(f tasks.Probit) bool {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	return f.Converged && f.Slope != 0 && finite(f.Slope) && finite(f.Bias)
+}
+
+// probitReason says why a fit did not converge ("" when it does not say).
+func probitReason(f tasks.Probit) string {
+	return "" // tasks.Probit has no Reason field yet; once it has: return f.Reason
+}
+
+// fitNotes are the legend lines of a fit: its bias and slope in the
+// evidence's unit, or that it did not converge and why. A bias beyond
+// ±far (a flat curve's) is given as beyond it.
+func fitNotes(f tasks.Probit, unit string, far float64) []string {
+	if !fitUsable(f) {
+		notes := []string{"probit fit: not converged"}
+		if why := probitReason(f); why != "" {
+			notes[0] += ":"
+			notes = append(notes, wrapWords(why, 32)...)
+		}
+		return notes
+	}
+	u, per := "", ""
+	if unit != "" {
+		u, per = " "+unit, " /"+unit
+	}
+	bias := fmt.Sprintf("probit bias %+.3g%s", f.Bias, u)
+	if far > 0 && math.Abs(f.Bias) > far {
+		bias = fmt.Sprintf("probit bias %s %+.3g%s (flat)", map[bool]string{true: ">", false: "<"}[f.Bias > 0], math.Copysign(far, f.Bias), u)
+	}
+	return []string{
+		bias,
+		fmt.Sprintf("probit slope %.3g%s", f.Slope, per),
+	}
+}
+
+// wrapWords splits s into lines of at most about width characters.
+func wrapWords(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len([]rune(line))+1+len([]rune(w)) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// evidenceAxes names the psychometric x axes: an evidence condition (with
+// any trailing modality number taken off) gives the axis name and unit.
+var evidenceAxes = map[string]struct{ name, unit string }{
+	"signed_coherence": {"signed coherence", "%"},
+	"difference":       {"f1 − f2", "Hz"},
+}
+
+// evidenceAxis returns the x-axis label of an evidence condition (e.g.
+// "modality 2 signed coherence (%)" for signed_coherence2) and its unit
+// ("" when unknown).
+func evidenceAxis(evidence string) (label, unit string) {
+	base := strings.TrimRight(evidence, "0123456789")
+	a, ok := evidenceAxes[base]
+	if !ok {
+		return strings.ReplaceAll(evidence, "_", " "), ""
+	}
+	label = a.name
+	if m := evidence[len(base):]; m != "" {
+		label = "modality " + m + " " + label
+	}
+	if a.unit != "" {
+		label += " (" + a.unit + ")"
+	}
+	return label, a.unit
+}
+
+// psychometricYLabel names the choice a psychometric curve plots (choice
+// 1 of the task's choice outputs, which follow the fixation output).
+func psychometricYLabel(task tasks.Task) string {
+	if task != nil {
+		var choices []string
+		for _, c := range task.Outputs() {
+			if c.Name != "fixation" && c.Size == 1 {
+				choices = append(choices, c.Name)
+			}
+		}
+		if len(choices) == 2 {
+			return "P(choose " + strings.ReplaceAll(choices[1], "_", " ") + ")"
+		}
+	}
+	return "P(choice 1)"
+}
+
+// contextCurves recognises ctxdm's curves, labelled "context c, modality
+// m": it returns the contexts and modalities in increasing order and the
+// curve of each pair, ok only when every label has that form and every
+// pair has its curve.
+func contextCurves(curves []tasks.Curve) (ctxs, mods []float64, at map[[2]float64]tasks.Curve, ok bool) {
+	at = map[[2]float64]tasks.Curve{}
+	for _, c := range curves {
+		var cx, md float64
+		var rest string
+		if n, _ := fmt.Sscanf(c.Label+" .", "context %g, modality %g %s", &cx, &md, &rest); n != 3 || rest != "." {
+			return nil, nil, nil, false
+		}
+		if _, dup := at[[2]float64{cx, md}]; dup {
+			return nil, nil, nil, false
+		}
+		at[[2]float64{cx, md}] = c
+		if !slices.Contains(ctxs, cx) {
+			ctxs = append(ctxs, cx)
+		}
+		if !slices.Contains(mods, md) {
+			mods = append(mods, md)
+		}
+	}
+	slices.Sort(ctxs)
+	slices.Sort(mods)
+	return ctxs, mods, at, len(at) == len(ctxs)*len(mods) && len(at) > 0
 }
 
 // runFigures draws every figure of a run directory's figures/ folder.
@@ -211,7 +400,7 @@ func runFigures(dir string, m *rnn.Model, task tasks.Task, ev *evaluation, areas
 			}
 		}
 	}
-	if err := add("psychometric.png", psychometricFigure(p("psychometric.png"), ev.psy)); err != nil {
+	if err := add("psychometric.png", psychometricFigureFor(p("psychometric.png"), task, ev.psy)); err != nil {
 		return nil, err
 	}
 
@@ -453,7 +642,11 @@ func trialsFigure(path string, task tasks.Task, ev *evaluation, k int) error {
 			ft.Inputs = append(ft.Inputs, figure.Trace{Name: inNames[c], Values: trace(b.Inputs, b.In, c)})
 		}
 		for c := 0; c < b.Out && c < maxTraces; c++ {
-			ft.Targets = append(ft.Targets, figure.Trace{Name: outNames[c], Values: trace(b.Targets, b.Out, c)})
+			scored := make([]bool, steps)
+			for t := range scored {
+				scored[t] = b.Mask[(i*b.Steps+t)*b.Out+c] > 0
+			}
+			ft.Targets = append(ft.Targets, figure.Trace{Name: outNames[c], Values: trace(b.Targets, b.Out, c), Scored: scored})
 			ft.Outputs = append(ft.Outputs, figure.Trace{Name: outNames[c], Values: trace(ev.res.Outputs, b.Out, c)})
 		}
 		for _, p := range tr.Periods {
@@ -483,43 +676,156 @@ func conditionText(tr batch.Trial) string {
 	return s
 }
 
-// pcaFigure projects the hidden firing rates of up to 64 trials on their
-// first two principal components, coloured by the task's main condition.
+// pcaCondition is the trial condition pca.png averages over and colours
+// by: its legend name and its value on a trial (ok false: the trial is
+// left out); bin > 0 rounds values to multiples of bin first; perTrial
+// draws single trials, each its own colour, instead of averages.
+type pcaCondition struct {
+	name     string
+	value    func(c map[string]float64) (float64, bool)
+	bin      float64
+	perTrial bool
+}
+
+// pcaKey reads one condition as it is.
+func pcaKey(key string) func(map[string]float64) (float64, bool) {
+	return func(c map[string]float64) (float64, bool) { v, ok := c[key]; return v, ok }
+}
+
+// pcaConditions is, per task, the condition that matters for the
+// hidden-state trajectories. A task not listed uses its main condition
+// (signed when it has a signed version).
+var pcaConditions = map[string]pcaCondition{
+	"pdm":          {name: "signed coherence (%)", value: pcaKey("signed_coherence")},
+	"multisensory": {name: "signed coherence (%)", value: pcaKey("signed_coherence")},
+	// The coherence of the modality the context cues, signed by its
+	// direction: the colour's hue is the correct choice.
+	"ctxdm": {name: "signed relevant coherence (%)", value: func(c map[string]float64) (float64, bool) {
+		v, ok := c[fmt.Sprintf("signed_coherence%g", c["context"])]
+		return v, ok
+	}},
+	"romo":        {name: "f1 (Hz)", value: pcaKey("f1")},
+	"dms":         {name: "match", value: pcaKey("match")},
+	"dmc":         {name: "match", value: pcaKey("match")},
+	"gonogo":      {name: "go", value: pcaKey("go")},
+	"antisaccade": {name: "stimulus (ring unit)", value: pcaKey("stimulus")},
+	"sine":        {name: "frequency (Hz)", value: pcaKey("frequency")},
+	"rsg":         {name: "interval (ms, 100 ms bins)", value: pcaKey("interval"), bin: 100},
+	// Pulse times are random: averages would blur them away.
+	"flipflop": {name: "trial", perTrial: true},
+}
+
+// pcaMaxFaint bounds the single trials pca.png draws faint under the
+// condition averages; pcaPerTrial is how many trials it draws for a
+// perTrial condition.
+const (
+	pcaMaxFaint = 24
+	pcaPerTrial = 8
+)
+
+// pcaFigure averages the hidden firing rates over the trials sharing the
+// task's condition (pcaConditions), aligned period by period, projects
+// the averages on their first two principal components and draws them,
+// the start of each period marked, with a few single trials faint beneath.
 func pcaFigure(path string, task tasks.Task, ev *evaluation, n int) error {
 	b := ev.b
-	k := min(64, b.Size)
-	cond := mainCondition(ev)
-	// A signed version of the main condition (signed_coherence) separates
-	// the two choices in colour as well.
-	if _, ok := b.Trials[0].Conditions["signed_"+cond]; ok {
-		cond = "signed_" + cond
+	if b.Size == 0 || len(b.Trials) != b.Size {
+		return nil
 	}
+	pc, ok := pcaConditions[task.Name()]
+	if !ok {
+		cond := mainCondition(ev)
+		// A signed version of the main condition (signed_coherence)
+		// separates the two choices in colour as well.
+		if _, ok := b.Trials[0].Conditions["signed_"+cond]; ok {
+			cond = "signed_" + cond
+		}
+		pc = pcaCondition{name: strings.ReplaceAll(cond, "_", " "), value: pcaKey(cond)}
+	}
+	rate := func(i, t int) []float32 { return ev.res.Rates[(i*b.Steps+t)*n:][:n] }
+	steps := func(i int) int {
+		if s := b.Trials[i].Steps; s > 0 && s <= b.Steps {
+			return s
+		}
+		return b.Steps
+	}
+	groups := pcaGroups(b, pc)
+	if len(groups) == 0 {
+		return nil
+	}
+	// The averages, and where each period starts in them.
+	type average struct {
+		value   float64
+		rates   [][]float64
+		periods []figure.Period
+	}
+	var avgs []average
 	var data []float64
-	var lens []int
-	for i := 0; i < k; i++ {
-		steps := b.Trials[i].Steps
-		if steps <= 0 || steps > b.Steps {
-			steps = b.Steps
+	for _, g := range groups {
+		segs := pcaSegments(b, g.trials, steps)
+		a := average{value: g.value}
+		for _, sg := range segs {
+			if sg.length == 0 {
+				continue
+			}
+			start := len(a.rates)
+			for s := 0; s < sg.length; s++ {
+				m := make([]float64, n)
+				for k, i := range g.trials {
+					for u, v := range rate(i, sg.starts[k]+s) {
+						m[u] += float64(v)
+					}
+				}
+				for u := range m {
+					m[u] /= float64(len(g.trials))
+				}
+				a.rates = append(a.rates, m)
+				data = append(data, m...)
+			}
+			if sg.name != "" {
+				a.periods = append(a.periods, figure.Period{Name: sg.name, Start: start, End: len(a.rates)})
+			}
 		}
-		for t := 0; t < steps; t++ {
-			data = append(data, f64(ev.res.Rates[(i*b.Steps+t)*n:][:n])...)
-		}
-		lens = append(lens, steps)
+		avgs = append(avgs, a)
 	}
 	rows := len(data) / n
-	proj, explained, err := analysis.PCA(data, rows, n, 2)
+	if rows < 2 {
+		return fmt.Errorf("pca: the condition averages have %d time steps in all: need at least 2", rows)
+	}
+	axes, mean, explained, err := analysis.PCAComponents(data, rows, n, 2)
 	if err != nil {
 		return err
 	}
-	var trajs []figure.Trajectory
-	off := 0
-	for i, l := range lens {
-		tr := figure.Trajectory{Condition: b.Trials[i].Conditions[cond]}
-		for t := 0; t < l; t++ {
-			tr.X = append(tr.X, proj[(off+t)*2])
-			tr.Y = append(tr.Y, proj[(off+t)*2+1])
+	project := func(r []float64) (x, y float64) {
+		for u, v := range r {
+			d := v - mean[u]
+			x += d * axes[u*2]
+			y += d * axes[u*2+1]
 		}
-		off += l
+		return x, y
+	}
+	var trajs []figure.Trajectory
+	if !pc.perTrial {
+		for _, sel := range pcaFaintTrials(groups) {
+			i := groups[sel[0]].trials[sel[1]]
+			tr := figure.Trajectory{Condition: groups[sel[0]].value, Faint: true}
+			r := make([]float64, n)
+			for t := 0; t < steps(i); t++ {
+				for u, v := range rate(i, t) {
+					r[u] = float64(v)
+				}
+				x, y := project(r)
+				tr.X, tr.Y = append(tr.X, x), append(tr.Y, y)
+			}
+			trajs = append(trajs, tr)
+		}
+	}
+	for _, a := range avgs {
+		tr := figure.Trajectory{Condition: a.value, Periods: a.periods}
+		for _, r := range a.rates {
+			x, y := project(r)
+			tr.X, tr.Y = append(tr.X, x), append(tr.Y, y)
+		}
 		trajs = append(trajs, tr)
 	}
 	ex := func(i int) float64 {
@@ -528,13 +834,139 @@ func pcaFigure(path string, task tasks.Task, ev *evaluation, n int) error {
 		}
 		return 0
 	}
+	title := "Condition-averaged hidden-state trajectories (" + task.Name() + ")"
+	of := "the averages"
+	if pc.perTrial {
+		title = "Hidden-state trajectories of single trials (" + task.Name() + ")"
+		of = "these trials"
+	}
 	return figure.Trajectories(path, figure.TrajectoriesPlot{
-		Title:         "Hidden-state trajectories (" + task.Name() + ")",
-		XLabel:        fmt.Sprintf("PC1 (%.0f%% of variance)", ex(0)),
-		YLabel:        fmt.Sprintf("PC2 (%.0f%% of variance)", ex(1)),
-		ConditionName: cond,
+		Title:         title,
+		XLabel:        fmt.Sprintf("PC1 (%.0f%% of the variance of %s)", ex(0), of),
+		YLabel:        fmt.Sprintf("PC2 (%.0f%%)", ex(1)),
+		ConditionName: pc.name,
+		FaintName:     "single trials",
 		Trajectories:  trajs,
 	})
+}
+
+// pcaGroup is the trials sharing one value of the condition.
+type pcaGroup struct {
+	value  float64
+	trials []int
+}
+
+// pcaGroups groups the trials of b by the value of pc, in increasing
+// value; a perTrial condition gives the first pcaPerTrial trials, one per
+// group, valued 1, 2, ....
+func pcaGroups(b *batch.Batch, pc pcaCondition) []pcaGroup {
+	if pc.perTrial {
+		var out []pcaGroup
+		for i := 0; i < min(b.Size, pcaPerTrial); i++ {
+			out = append(out, pcaGroup{value: float64(i + 1), trials: []int{i}})
+		}
+		return out
+	}
+	at := map[float64]int{}
+	var out []pcaGroup
+	for i, tr := range b.Trials {
+		v, ok := pc.value(tr.Conditions)
+		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		if pc.bin > 0 {
+			v = math.Round(v/pc.bin) * pc.bin
+		}
+		k, seen := at[v]
+		if !seen {
+			k = len(out)
+			at[v] = k
+			out = append(out, pcaGroup{value: v})
+		}
+		out[k].trials = append(out[k].trials, i)
+	}
+	slices.SortFunc(out, func(a, b pcaGroup) int { return cmpFloat(a.value, b.value) })
+	return out
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// pcaSegment is one stretch of a condition average: the period name ("" for
+// none), its length in steps and where it starts in each trial.
+type pcaSegment struct {
+	name   string
+	length int
+	starts []int
+}
+
+// pcaSegments aligns the trials of a group period by period: when they
+// all have the same periods in the same order, each period is as long as
+// the shortest of its occurrences and starts where it starts in each
+// trial; otherwise the trials are aligned at their start, one stretch as
+// long as the shortest trial.
+func pcaSegments(b *batch.Batch, trials []int, steps func(int) int) []pcaSegment {
+	ref := b.Trials[trials[0]].Periods
+	same := len(ref) > 0
+	for _, i := range trials[1:] {
+		ps := b.Trials[i].Periods
+		if len(ps) != len(ref) {
+			same = false
+			break
+		}
+		for k := range ps {
+			if ps[k].Name != ref[k].Name {
+				same = false
+			}
+		}
+	}
+	for _, i := range trials {
+		for _, p := range b.Trials[i].Periods {
+			if p.Start < 0 || p.End < p.Start || p.End > steps(i) {
+				same = false
+			}
+		}
+	}
+	if !same {
+		sg := pcaSegment{length: math.MaxInt, starts: make([]int, len(trials))}
+		for _, i := range trials {
+			sg.length = min(sg.length, steps(i))
+		}
+		return []pcaSegment{sg}
+	}
+	segs := make([]pcaSegment, len(ref))
+	for k, p := range ref {
+		segs[k] = pcaSegment{name: p.Name, length: math.MaxInt, starts: make([]int, len(trials))}
+		for j, i := range trials {
+			q := b.Trials[i].Periods[k]
+			segs[k].length = min(segs[k].length, q.End-q.Start)
+			segs[k].starts[j] = q.Start
+		}
+	}
+	return segs
+}
+
+// pcaFaintTrials picks the single trials drawn faint, as (group, index in
+// the group): the first trial of every group, then the second, ..., at
+// most two per group and pcaMaxFaint in all, spread over the groups.
+func pcaFaintTrials(groups []pcaGroup) [][2]int {
+	var out [][2]int
+	step := max(1, (len(groups)+pcaMaxFaint-1)/pcaMaxFaint)
+	for j := 0; j < 2; j++ {
+		for g := 0; g < len(groups); g += step {
+			if j < len(groups[g].trials) && len(out) < pcaMaxFaint {
+				out = append(out, [2]int{g, j})
+			}
+		}
+	}
+	return out
 }
 
 // mainCondition is the condition the task's score summarises first (for

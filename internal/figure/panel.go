@@ -202,14 +202,7 @@ func panelFrame(c draw.Canvas) draw.Canvas {
 // row) stacked below it, their axes aligned, each with its legend in a
 // common column on the right. legs may be nil or hold empty legends.
 func panelStack(c draw.Canvas, title string, plots [][]*plot.Plot, legs []plot.Legend) {
-	if title != "" {
-		sty := panelNewPlot(title, "", "").Title.TextStyle
-		r := sty.Rectangle(title)
-		h := r.Max.Y - r.Min.Y
-		descent := sty.FontExtents().Descent
-		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y + descent}, title)
-		c.Max.Y -= h + vg.Points(6)
-	}
+	c = panelTitle(c, title)
 	legW := vg.Length(0)
 	for i := range legs {
 		r := legs[i].Rectangle(c)
@@ -235,6 +228,74 @@ func panelStack(c draw.Canvas, title string, plots [][]*plot.Plot, legs []plot.L
 			legs[i].Draw(lc)
 		}
 	}
+}
+
+// panelTitle draws a figure title (if any) centred at the top of c and
+// returns the canvas below it.
+func panelTitle(c draw.Canvas, title string) draw.Canvas {
+	if title == "" {
+		return c
+	}
+	sty := panelNewPlot(title, "", "").Title.TextStyle
+	r := sty.Rectangle(title)
+	h := r.Max.Y - r.Min.Y
+	descent := sty.FontExtents().Descent
+	c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y + descent}, title)
+	c.Max.Y -= h + vg.Points(6)
+	return c
+}
+
+// panelGrid draws a figure title at the top of c and the plots below it
+// in a grid (plots[row][col], every row as long as the first), their data
+// areas of one size and aligned, each with its legend legs[row][col] in a
+// column on its right as wide as the widest legend.
+func panelGrid(c draw.Canvas, title string, plots [][]*plot.Plot, legs [][]plot.Legend) {
+	c = panelTitle(c, title)
+	rows, cols := len(plots), len(plots[0])
+	legW := vg.Length(0)
+	for i := range legs {
+		for j := range legs[i] {
+			r := legs[i][j].Rectangle(c)
+			legW = max(legW, r.Max.X-r.Min.X)
+		}
+	}
+	if limit := (c.Max.X - c.Min.X) / vg.Length(cols) * 0.4; legW > limit {
+		legW = limit
+	}
+	gap := vg.Points(8)
+	side := vg.Length(0)
+	if legW > 0 {
+		side = legW + 2*gap
+	}
+	tiles := draw.Tiles{
+		Rows: rows, Cols: cols,
+		PadX: side + vg.Points(10), PadY: vg.Points(14),
+		PadTop: vg.Points(4), PadBottom: vg.Points(4),
+		PadLeft: vg.Points(4), PadRight: side,
+	}
+	canvases := plot.Align(plots, tiles, c)
+	for i := range plots {
+		for j, p := range plots[i] {
+			p.Draw(canvases[i][j])
+			if legW == 0 || i >= len(legs) || j >= len(legs[i]) {
+				continue
+			}
+			tile := tiles.At(c, j, i)
+			lc := canvases[i][j]
+			lc.Min.X = tile.Max.X + gap
+			lc.Max.X = lc.Min.X + legW
+			lc.Max.Y = p.DataCanvas(canvases[i][j]).Max.Y
+			legs[i][j].Draw(lc)
+		}
+	}
+}
+
+// panelLighten mixes c with a fraction f (0..1) of white: an opaque,
+// lighter version of the colour.
+func panelLighten(c color.Color, f float64) color.Color {
+	r, g, b, _ := c.RGBA()
+	mix := func(v uint32) uint8 { return uint8(math.Round(float64(v>>8)*(1-f) + 255*f)) }
+	return color.RGBA{R: mix(r), G: mix(g), B: mix(b), A: 0xFF}
 }
 
 // panelTicks places major ticks at multiples of a round step (1, 2, 2.5 or

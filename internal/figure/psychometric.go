@@ -24,6 +24,9 @@ type PsychometricCondition struct {
 	Fit      func(x float64) float64
 	FitX     []float64
 	FitY     []float64
+	// Notes are extra legend lines under the condition's name, such as the
+	// fitted parameters or why there is no fit.
+	Notes []string
 }
 
 // PsychometricPlot is a psychometric figure: one colour per condition
@@ -37,6 +40,36 @@ type PsychometricPlot struct {
 	Width, Height int
 }
 
+// PsychometricPanel is one panel of a PsychometricGrid.
+type PsychometricPanel struct {
+	// XLabel defaults to "signed evidence", YLabel to "P(choose right)".
+	Title, XLabel, YLabel string
+	Conditions            []PsychometricCondition
+	// Muted draws the panel's points and curves in a light version of
+	// their colour, the fitted curves dashed: for panels whose evidence
+	// should not drive the choice (the irrelevant modality of a
+	// context-dependent task).
+	Muted bool
+}
+
+// PsychometricGrid is a figure of Rows × Cols psychometric panels, such
+// as Mante et al. 2013's layout of context-dependent decisions (rows: the
+// context; columns: the modality on the x axis). The panels of one row
+// share their colours: condition k of a panel in row r has the colour of
+// series r + k.
+type PsychometricGrid struct {
+	Title      string
+	Rows, Cols int
+	// Panels are in row-major order: Rows × Cols of them.
+	Panels []PsychometricPanel
+	// Width, Height are the PNG's size in pixels; 0 selects 560 per
+	// column and 400 per row (plus 40 for a title).
+	Width, Height int
+}
+
+// psychometricMaxPanels bounds Rows × Cols of a PsychometricGrid.
+const psychometricMaxPanels = 64
+
 // Psychometric writes the psychometric figure pp to path as a PNG. It
 // returns an error, and writes nothing, for no condition, a condition with
 // no points, lengths that differ, a NaN or infinite value, a fraction
@@ -49,25 +82,86 @@ func Psychometric(path string, pp PsychometricPlot) error {
 	if len(pp.Conditions) == 0 {
 		return fmt.Errorf("figure: psychometric: no condition to draw: need at least one")
 	}
+	title := pp.Title
+	if title == "" {
+		title = "Psychometric curve"
+	}
+	p, leg, err := psychometricPanel(PsychometricPanel{Title: title, XLabel: pp.XLabel, YLabel: pp.YLabel, Conditions: pp.Conditions}, 0)
+	if err != nil {
+		return err
+	}
+	return savePNG(path, w, h, func(cv draw.Canvas) error {
+		panelDraw(panelFrame(cv), p, &leg)
+		return nil
+	})
+}
+
+// PsychometricPanels writes the grid of psychometric panels pg to path as
+// a PNG, each panel with its legend on its right. It returns an error, and
+// writes nothing, when Rows or Cols is below 1, there are more than 64
+// panels, len(Panels) is not Rows × Cols, a panel has no condition, or a
+// condition is not valid as for Psychometric.
+func PsychometricPanels(path string, pg PsychometricGrid) error {
+	if pg.Rows < 1 || pg.Cols < 1 || pg.Rows*pg.Cols > psychometricMaxPanels {
+		return fmt.Errorf("figure: psychometric grid of %d × %d panels is not allowed: Rows and Cols must be ≥ 1, Rows × Cols ≤ %d", pg.Rows, pg.Cols, psychometricMaxPanels)
+	}
+	if len(pg.Panels) != pg.Rows*pg.Cols {
+		return fmt.Errorf("figure: psychometric grid has %d panels: %d × %d needs %d", len(pg.Panels), pg.Rows, pg.Cols, pg.Rows*pg.Cols)
+	}
+	defH := 400 * pg.Rows
+	if pg.Title != "" {
+		defH += 40
+	}
+	w, h, err := panelSize(pg.Width, pg.Height, 560*pg.Cols, defH)
+	if err != nil {
+		return err
+	}
+	plots := make([][]*plot.Plot, pg.Rows)
+	legs := make([][]plot.Legend, pg.Rows)
+	for r := range pg.Rows {
+		for c := range pg.Cols {
+			pn := pg.Panels[r*pg.Cols+c]
+			if len(pn.Conditions) == 0 {
+				return fmt.Errorf("figure: psychometric grid panel (row %d, column %d) %q has no condition to draw: need at least one", r, c, pn.Title)
+			}
+			p, leg, err := psychometricPanel(pn, r)
+			if err != nil {
+				return err
+			}
+			p.Title.TextStyle.Font.Size = vg.Points(12)
+			plots[r] = append(plots[r], p)
+			legs[r] = append(legs[r], leg)
+		}
+	}
+	return savePNG(path, w, h, func(cv draw.Canvas) error {
+		panelGrid(panelFrame(cv), pg.Title, plots, legs)
+		return nil
+	})
+}
+
+// psychometricMuted is how much of a muted panel's colour is white.
+const psychometricMuted = 0.55
+
+// psychometricPanel builds one panel: points with error bars, fitted
+// curves and a chance line; its conditions take the colours of series
+// first, first+1, ....
+func psychometricPanel(pn PsychometricPanel, first int) (*plot.Plot, plot.Legend, error) {
 	xlo, xhi := math.Inf(1), math.Inf(-1)
-	for i, c := range pp.Conditions {
+	for i, c := range pn.Conditions {
 		if err := psychometricCheck(i, c); err != nil {
-			return err
+			return nil, plot.Legend{}, err
 		}
 		lo, hi := linesRange(c.Evidence)
 		xlo, xhi = math.Min(xlo, lo), math.Max(xhi, hi)
 	}
-	title, xl, yl := pp.Title, pp.XLabel, pp.YLabel
-	if title == "" {
-		title = "Psychometric curve"
-	}
+	xl, yl := pn.XLabel, pn.YLabel
 	if xl == "" {
 		xl = "signed evidence"
 	}
 	if yl == "" {
 		yl = "P(choose right)"
 	}
-	p := panelNewPlot(title, xl, yl)
+	p := panelNewPlot(pn.Title, xl, yl)
 	p.Y.Min, p.Y.Max = -0.02, 1.02
 	panelPad(&p.X, xlo, xhi, 0.04)
 	p.Add(plotter.NewGrid())
@@ -79,13 +173,16 @@ func Psychometric(path string, pp PsychometricPlot) error {
 		p.Add(chance)
 	}
 	leg := panelNewLegend()
-	named := len(pp.Conditions) > 1
-	for i, c := range pp.Conditions {
-		col := panelColor(i)
+	named := len(pn.Conditions) > 1
+	for i, c := range pn.Conditions {
+		col := panelColor(first + i)
+		if pn.Muted {
+			col = panelLighten(col, psychometricMuted)
+		}
 		pts := linesXYs(c.Evidence, c.PRight)
 		sc, err := plotter.NewScatter(pts)
 		if err != nil {
-			return fmt.Errorf("figure: psychometric condition %q: %v", c.Name, err)
+			return nil, leg, fmt.Errorf("figure: psychometric condition %q: %v", c.Name, err)
 		}
 		sc.Color = col
 		sc.Shape = draw.CircleGlyph{}
@@ -106,7 +203,7 @@ func Psychometric(path string, pp PsychometricPlot) error {
 				plotter.YErrors
 			}{pts, errs})
 			if err != nil {
-				return fmt.Errorf("figure: psychometric condition %q: %v", c.Name, err)
+				return nil, leg, fmt.Errorf("figure: psychometric condition %q: %v", c.Name, err)
 			}
 			eb.Color = col
 			eb.CapWidth = vg.Points(5)
@@ -116,32 +213,39 @@ func Psychometric(path string, pp PsychometricPlot) error {
 		if c.Fit != nil {
 			fx, fy = psychometricSample(c.Fit, xlo, xhi)
 			if err := panelFinite(fmt.Sprintf("psychometric condition %q fitted curve", c.Name), fy); err != nil {
-				return err
+				return nil, leg, err
 			}
 		}
 		if len(fx) > 0 {
 			l, err := plotter.NewLine(linesXYs(fx, fy))
 			if err != nil {
-				return fmt.Errorf("figure: psychometric condition %q fit: %v", c.Name, err)
+				return nil, leg, fmt.Errorf("figure: psychometric condition %q fit: %v", c.Name, err)
 			}
 			l.Color = col
 			l.Width = vg.Points(1.5)
+			if pn.Muted {
+				l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			}
 			p.Add(l)
 			thumbs = append(thumbs, l)
 		}
 		p.Add(sc)
+		notes := c.Notes
 		if named || c.Name != "" {
 			name := c.Name
 			if name == "" {
 				name = fmt.Sprintf("condition %d", i)
 			}
 			leg.Add(name, thumbs...)
+		} else if len(notes) > 0 { // the first note carries the swatch
+			leg.Add(notes[0], thumbs...)
+			notes = notes[1:]
+		}
+		for _, n := range notes {
+			leg.Add(n)
 		}
 	}
-	return savePNG(path, w, h, func(cv draw.Canvas) error {
-		panelDraw(panelFrame(cv), p, &leg)
-		return nil
-	})
+	return p, leg, nil
 }
 
 // psychometricSample samples f at 201 points over [lo, hi].

@@ -17,7 +17,15 @@ import (
 type Trace struct {
 	Name   string
 	Values []float64
+	// Scored, for a target, says at which steps the loss scores it (its
+	// mask is > 0): nil means every step. The stretches that are not
+	// scored are drawn dotted in grey (TrialsUnscoredColor), with one
+	// legend entry saying so. Inputs and outputs must leave it nil.
+	Scored []bool
 }
+
+// TrialsUnscoredColor is the colour of a target's unscored stretches.
+var TrialsUnscoredColor = color.RGBA{R: 0x9A, G: 0x9A, B: 0x9A, A: 0xFF}
 
 // Period is a named interval of time steps [Start, End), e.g. "fixation"
 // or "stimulus".
@@ -28,7 +36,8 @@ type Period struct {
 
 // Trial is one example trial: its inputs, targets and the network's
 // outputs over time, all of the same length. Targets[k] is drawn dashed in
-// the colour of Outputs[k]. Periods, if any, are shaded and named.
+// the colour of Outputs[k] where it is scored, dotted grey where it is not
+// (see Trace.Scored). Periods, if any, are shaded and named.
 type Trial struct {
 	Title   string
 	Inputs  []Trace
@@ -117,6 +126,11 @@ func Trials(path string, tp TrialsPlot) error {
 		if err := trialsAdd(p, &leg, tr.Outputs, "out", scale, trialsOutput); err != nil {
 			return err
 		}
+		if trialsAnyUnscored(tr.Targets) {
+			l, _ := plotter.NewLine(plotter.XYs{{}, {}})
+			trialsUnscoredStyle(l)
+			leg.Add("target, not scored (mask 0)", l)
+		}
 		p.X.Min, p.X.Max = 0, float64(max(T-1, 1))*scale
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, g := range [][]Trace{tr.Inputs, tr.Targets, tr.Outputs} {
@@ -156,7 +170,16 @@ func trialsAdd(p *plot.Plot, leg *plot.Legend, traces []Trace, prefix string, sc
 		for t, v := range tr.Values {
 			xys[t] = plotter.XY{X: float64(t) * scale, Y: v}
 		}
-		l, err := plotter.NewLine(xys)
+		var l *plotter.Line
+		var err error
+		if kind == trialsTarget && tr.Scored != nil {
+			l, err = trialsAddRuns(p, xys, tr.Scored)
+		} else {
+			l, err = plotter.NewLine(xys)
+			if err == nil {
+				p.Add(l)
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("figure: trials %s %q: %v", prefix, tr.Name, err)
 		}
@@ -172,7 +195,6 @@ func trialsAdd(p *plot.Plot, leg *plot.Legend, traces []Trace, prefix string, sc
 			l.Color = trialsOutputColor(k, len(traces))
 			l.Width = vg.Points(1.8)
 		}
-		p.Add(l)
 		if grouped {
 			if k == 0 {
 				leg.Add(fmt.Sprintf("%s ×%d", prefix, len(traces)), l)
@@ -186,6 +208,80 @@ func trialsAdd(p *plot.Plot, leg *plot.Legend, traces []Trace, prefix string, sc
 		leg.Add(prefix+": "+name, l)
 	}
 	return nil
+}
+
+// trialsAddRuns adds a target's scored stretches to p as one line (gaps
+// where it is not scored) and its unscored stretches as dotted grey
+// lines. The segment from step t to t+1 belongs to step t's stretch. It
+// returns the scored line, for the caller to style and put in the legend.
+func trialsAddRuns(p *plot.Plot, xys plotter.XYs, scored []bool) (*plotter.Line, error) {
+	// plotter.Line cannot leave gaps, so the scored runs are drawn one by
+	// one in the style of one line.
+	scoredLine := &trialsRuns{}
+	for a := 0; a < len(xys); {
+		b := a + 1
+		for b < len(xys) && scored[b] == scored[a] {
+			b++
+		}
+		end := min(b+1, len(xys)) // include the next step's point: runs join
+		run := xys[a:end]
+		if scored[a] {
+			scoredLine.runs = append(scoredLine.runs, run)
+		} else {
+			l, err := plotter.NewLine(run)
+			if err != nil {
+				return nil, err
+			}
+			trialsUnscoredStyle(l)
+			if len(run) == 1 { // a lone last step: mark it
+				sc, _ := plotter.NewScatter(run)
+				sc.Color, sc.Shape, sc.Radius = TrialsUnscoredColor, draw.CircleGlyph{}, vg.Points(1)
+				p.Add(sc)
+			}
+			p.Add(l)
+		}
+		a = b
+	}
+	l, err := plotter.NewLine(xys[:1])
+	if err != nil {
+		return nil, err
+	}
+	scoredLine.line = l
+	p.Add(scoredLine)
+	return l, nil
+}
+
+// trialsRuns draws several stretches of points in the style of one line.
+type trialsRuns struct {
+	line *plotter.Line
+	runs []plotter.XYs
+}
+
+func (r *trialsRuns) Plot(c draw.Canvas, p *plot.Plot) {
+	for _, run := range r.runs {
+		l := *r.line
+		l.XYs = run
+		l.Plot(c, p)
+	}
+}
+
+// trialsUnscoredStyle styles l as an unscored target: grey and dotted.
+func trialsUnscoredStyle(l *plotter.Line) {
+	l.Color = TrialsUnscoredColor
+	l.Width = vg.Points(1.6)
+	l.Dashes = []vg.Length{vg.Points(1.2), vg.Points(2.2)}
+}
+
+// trialsAnyUnscored reports whether a target has a step that is not scored.
+func trialsAnyUnscored(targets []Trace) bool {
+	for _, t := range targets {
+		for _, s := range t.Scored {
+			if !s {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // trialsInputColor gives inputs muted colours distinct from the outputs.
@@ -247,6 +343,12 @@ func trialsCheck(i int, tr Trial) error {
 			}
 			if err := panelFinite(fmt.Sprintf("trial %d %s %d (%q)", i, g.kind, k, t.Name), t.Values); err != nil {
 				return err
+			}
+			if t.Scored != nil && g.kind != "target" {
+				return fmt.Errorf("figure: trial %d %s %d (%q) sets Scored: only targets may (inputs and outputs are not scored)", i, g.kind, k, t.Name)
+			}
+			if t.Scored != nil && len(t.Scored) != T {
+				return fmt.Errorf("figure: trial %d target %d (%q) has %d Scored flags and %d time steps: must be equal (or Scored nil)", i, k, t.Name, len(t.Scored), T)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package figure
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"path/filepath"
 	"strings"
@@ -40,9 +41,9 @@ func trialsTestTrial(coh float64, T int) Trial {
 	}
 	return Trial{
 		Title:   fmt.Sprintf("coherence %+.2f", coh),
-		Inputs:  []Trace{{"fixation", fix}, {"evidence 1", in1}, {"evidence 2", in2}},
-		Targets: []Trace{{"choice 1", t1}, {"choice 2", t2}},
-		Outputs: []Trace{{"choice 1", o1}, {"choice 2", o2}},
+		Inputs:  []Trace{{Name: "fixation", Values: fix}, {Name: "evidence 1", Values: in1}, {Name: "evidence 2", Values: in2}},
+		Targets: []Trace{{Name: "choice 1", Values: t1}, {Name: "choice 2", Values: t2}},
+		Outputs: []Trace{{Name: "choice 1", Values: o1}, {Name: "choice 2", Values: o2}},
 		Periods: []Period{{"fixation", 0, stim}, {"stimulus", stim, dec}, {"decision", dec, T}},
 	}
 }
@@ -77,9 +78,9 @@ func TestTrials(t *testing.T) {
 func TestTrialsErrors(t *testing.T) {
 	good := trialsTestTrial(0.1, 20)
 	short := good
-	short.Outputs = []Trace{{"x", make([]float64, 19)}}
+	short.Outputs = []Trace{{Name: "x", Values: make([]float64, 19)}}
 	nan := good
-	nan.Targets = []Trace{{"x", append(make([]float64, 19), math.NaN())}}
+	nan.Targets = []Trace{{Name: "x", Values: append(make([]float64, 19), math.NaN())}}
 	badPeriod := good
 	badPeriod.Periods = []Period{{"late", 15, 21}}
 	emptyPeriod := good
@@ -91,7 +92,7 @@ func TestTrialsErrors(t *testing.T) {
 	}{
 		{"none", TrialsPlot{}, "no trial"},
 		{"no traces", TrialsPlot{Trials: []Trial{{Title: "x"}}}, "no inputs"},
-		{"no steps", TrialsPlot{Trials: []Trial{{Inputs: []Trace{{"a", nil}}}}}, "no values"},
+		{"no steps", TrialsPlot{Trials: []Trial{{Inputs: []Trace{{Name: "a", Values: nil}}}}}, "no values"},
 		{"lengths", TrialsPlot{Trials: []Trial{good, short}}, "19 time steps"},
 		{"nan", TrialsPlot{Trials: []Trial{nan}}, "NaN"},
 		{"period", TrialsPlot{Trials: []Trial{badPeriod}}, "[15, 21)"},
@@ -102,6 +103,71 @@ func TestTrialsErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			err := Trials(filepath.Join(dir, "t.png"), tc.tp)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.want)
+			}
+			panelTestNothing(t, dir)
+		})
+	}
+}
+
+// TestTrialsUnscored draws one target scored, not scored and half scored:
+// its stretches that are not scored are grey, the others its colour.
+func TestTrialsUnscored(t *testing.T) {
+	const T = 80
+	values := make([]float64, T)
+	for i := range values {
+		values[i] = math.Sin(float64(i) / 8)
+	}
+	draw := func(name string, scored func(t int) bool) (target, grey int) {
+		flags := make([]bool, T)
+		for i := range flags {
+			flags[i] = scored(i)
+		}
+		path := filepath.Join(t.TempDir(), "trials_"+name+".png")
+		tr := Trial{Targets: []Trace{{Name: "choice", Values: values, Scored: flags}}}
+		if err := Trials(path, TrialsPlot{Trials: []Trial{tr}}); err != nil {
+			t.Fatal(err)
+		}
+		panelTestKeep(t, path)
+		img := pixelsTestDecode(t, path, 900, 280)
+		// Inside the axes, away from the tick labels and the legend.
+		data := image.Rect(120, 30, 600, 220)
+		return pixelsTestCount(img, data, pixelsTestNear(trialsOutputColor(0, 1), 2)),
+			pixelsTestCount(img, data, pixelsTestNear(TrialsUnscoredColor, 2))
+	}
+	sc, sg := draw("scored", func(int) bool { return true })
+	uc, ug := draw("unscored", func(int) bool { return false })
+	hc, hg := draw("half", func(t int) bool { return t >= T/2 })
+	t.Logf("target colour / grey pixels: scored %d / %d, unscored %d / %d, half %d / %d", sc, sg, uc, ug, hc, hg)
+	if sc < 200 || sg > 5 {
+		t.Errorf("scored target: %d pixels of its colour (want ≥ 200), %d grey (want none)", sc, sg)
+	}
+	if uc > 5 || ug < 40 {
+		t.Errorf("unscored target: %d pixels of its colour (want none), %d grey (want ≥ 40)", uc, ug)
+	}
+	if hc < sc/4 || hg < ug/4 || hc > sc*3/4 || hg > ug*3/4 {
+		t.Errorf("half-scored target: %d coloured and %d grey pixels, want about half of %d and %d", hc, hg, sc, ug)
+	}
+}
+
+func TestTrialsScoredErrors(t *testing.T) {
+	good := trialsTestTrial(0.1, 20)
+	onInput := good
+	onInput.Inputs = []Trace{{Name: "x", Values: make([]float64, 20), Scored: make([]bool, 20)}}
+	short := good
+	short.Targets = []Trace{{Name: "x", Values: make([]float64, 20), Scored: make([]bool, 19)}}
+	for _, tc := range []struct {
+		name string
+		tr   Trial
+		want string
+	}{
+		{"input", onInput, "sets Scored: only targets may"},
+		{"length", short, "19 Scored flags and 20 time steps"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			err := Trials(filepath.Join(dir, "t.png"), TrialsPlot{Trials: []Trial{tc.tr}})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want one containing %q", err, tc.want)
 			}
