@@ -107,7 +107,7 @@ func runEval(ctx context.Context, args []string, e *env) error {
 		return runtimeError{err}
 	}
 	fig := filepath.Join(dir, name+"-psychometric.png")
-	if err := psychometricFigure(fig, ev.psy); err != nil {
+	if err := psychometricFigureFor(fig, r.task, ev.psy); err != nil {
 		return runtimeError{err}
 	}
 	fmt.Fprintf(e.stdout, "dale eval: %s on %d fresh trials (seed %d): accuracy %.3f (chance %.2f%s)%s\n",

@@ -144,12 +144,6 @@ func writeJSON(path string, v any) error {
 	return npz.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
 }
 
-// psychometricFigure draws the curves of an evaluation without knowing
-// the task: the y axis then says "choice 1" for the choice plotted.
-func psychometricFigure(path string, curves []tasks.Curve) error {
-	return psychometricFigureFor(path, nil, curves)
-}
-
 // psychometricFigureFor draws the curves of an evaluation of task (nil
 // when unknown). Curves labelled "context c, modality m" (ctxdm) are drawn
 // in Mante et al. 2013's layout, one panel per context (row) and modality
