@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-
-	"github.com/dale-rnn/dale/tasks"
 )
 
 func init() {
@@ -16,7 +14,7 @@ func init() {
 
 func runConfigCmd(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("config", "config [--task NAME] [--config run.json]", e)
-	taskName := fs.String("task", "", "task of the configuration (see dale tasks); default: the default run's task")
+	taskName := fs.String("task", "", "task of the configuration (see dale tasks), with its default parameters; default: the default run's task (its train targets are dropped when the new task is judged by another measure)")
 	cfgPath := fs.String("config", "", "resolve this run configuration instead of the default")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -26,7 +24,7 @@ func runConfigCmd(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if *taskName != "" {
-		rc.Task = tasks.Spec{Name: *taskName}
+		rc = retask(rc, *taskName)
 	}
 	r, err := resolve(rc, dir)
 	if err != nil {

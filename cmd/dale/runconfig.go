@@ -260,6 +260,9 @@ func resolve(rc runConfig, dir string) (*resolved, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: %v", err)
 	}
+	if err := checkTargets(task, opts); err != nil {
+		return nil, err
+	}
 	r.train = opts.WithDefaults()
 
 	// The fully resolved config, as written to the run directory.

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -34,7 +36,7 @@ const (
 func runTrain(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("train", "train [--config run.json] [--task NAME] [--out DIR] [--steps N] [--seed S] [--resume DIR]", e)
 	cfgPath := fs.String("config", "", "run configuration (JSON: seed, hidden_size, task, mask, model, train; see dale config); empty = the embedded default")
-	taskName := fs.String("task", "", "task to train on, with its default parameters (see dale tasks); replaces the config's task")
+	taskName := fs.String("task", "", "task to train on, with its default parameters (see dale tasks); replaces the config's task (and drops the config's train targets when the new task is judged by another measure)")
 	outDir := fs.String("out", "", "run directory to create (must not exist or be empty); default runs/<task>-<time>")
 	steps := fs.Int("steps", -1, "total training steps; replaces train.steps (-1: keep the config's)")
 	seed := fs.String("seed", "", "random seed for everything (mask, weights, batches, evaluation); replaces every seed of the config")
@@ -58,7 +60,7 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if *taskName != "" {
-		rc.Task = tasks.Spec{Name: *taskName}
+		rc = retask(rc, *taskName)
 	}
 	if *seed != "" {
 		s, err := parseSeed(*seed)
@@ -102,7 +104,7 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 	opts.Dir = out
 	opts.Output = e.stderr
 	opts.Quiet = opts.Quiet || *quiet
-	opts.Score = scoreFunc(r.task)
+	opts.Score, opts.Measure = scoreFunc(r.task)
 	fmt.Fprintf(e.stdout, "dale train: %s, %d neurons, %s engine, BLAS %s; %d steps of %d trials; run directory %s\n",
 		r.task.Name(), r.model.Dims[1], r.model.Engine, blas.Name(), opts.Steps, opts.BatchSize, out)
 	res, runErr := train.Run(ctx, model, r.task, opts)
@@ -131,7 +133,7 @@ func resumeRun(ctx context.Context, dir string, steps int, quiet bool, e *env) e
 	opts.Dir = dir
 	opts.Output = e.stderr
 	opts.Quiet = opts.Quiet || quiet
-	opts.Score = scoreFunc(r.task)
+	opts.Score, opts.Measure = scoreFunc(r.task)
 	fmt.Fprintf(e.stdout, "dale train: resuming %s up to step %d\n", dir, opts.Steps)
 	if cfgJSON, err := marshalRunConfig(r.cfg); err == nil {
 		os.WriteFile(filepath.Join(dir, configFile), cfgJSON, 0o644)
@@ -148,8 +150,10 @@ func finishRun(dir string, r *resolved, res *train.Result, runErr error, e *env)
 	}
 	if res != nil {
 		fmt.Fprintf(e.stdout, "dale train: %s after %d steps, loss %.4g", statusText(res.Status), res.Step, res.Loss)
-		if res.Best != nil {
-			fmt.Fprintf(e.stdout, ", best evaluation accuracy %.3f (step %d)", res.Best.Accuracy, res.Best.Step)
+		if b := res.Best; b != nil && b.Measure != "" && !math.IsNaN(b.Value) {
+			fmt.Fprintf(e.stdout, ", best evaluation %s %.4g (step %d)", b.Measure, b.Value, b.Step)
+		} else if b != nil {
+			fmt.Fprintf(e.stdout, ", best evaluation mse %.4g (step %d)", b.MSE, b.Step)
 		}
 		fmt.Fprintf(e.stdout, ", %.1f s\n", res.Wall.Seconds())
 	}
@@ -184,9 +188,48 @@ func finishRun(dir string, r *resolved, res *train.Result, runErr error, e *env)
 	if err != nil {
 		return runtimeError{err}
 	}
-	fmt.Fprintf(e.stdout, "dale train: %s on %d evaluation trials: accuracy %.3f (chance %.2f%s)%s; %d figures in %s\n",
-		filepath.Base(ckpt), mt.Trials, mt.Accuracy, mt.Chance, idealText(mt), byConditionText(mt), len(figs), filepath.Join(dir, "figures"))
+	fmt.Fprintf(e.stdout, "dale train: %s on %d evaluation trials: %s%s; %d figures in %s\n",
+		filepath.Base(ckpt), mt.Trials, scoreText(mt), byConditionText(mt), len(figs), filepath.Join(dir, "figures"))
 	return nil
+}
+
+// scoreText writes the task's own measure against its target, e.g.
+// "accuracy 0.913 (target >= 0.9, met; chance 0.50, ideal observer
+// 0.951)" or "mse 0.0042 (target < 0.01, met), bit_error 0.0011,
+// bits_held 0.97".
+func scoreText(mt metrics) string {
+	tg := mt.Target
+	op, met := "<", "not met"
+	if tg.HigherIsBetter {
+		op = ">="
+	}
+	if tg.Met {
+		met = "met"
+	}
+	v := mt.Measures[tg.Measure]
+	if tg.Measure == "accuracy" {
+		chance := ""
+		if mt.Chance != nil {
+			chance = fmt.Sprintf("; chance %.2f", *mt.Chance)
+		}
+		text := fmt.Sprintf("accuracy %.3f (target %s %g, %s%s%s)", v, op, tg.Value, met, chance, idealText(mt))
+		if mt.NoAnswer > 0 {
+			text += fmt.Sprintf(", %d trials without a correct answer not scored", mt.NoAnswer)
+		}
+		return text
+	}
+	parts := []string{fmt.Sprintf("%s %.4g (target %s %g, %s)", tg.Measure, v, op, tg.Value, met)}
+	names := make([]string, 0, len(mt.Measures))
+	for k := range mt.Measures {
+		if k != tg.Measure {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		parts = append(parts, fmt.Sprintf("%s %.4g", k, mt.Measures[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func idealText(mt metrics) string {
@@ -214,7 +257,14 @@ func byConditionText(mt metrics) string {
 		if c.Condition != cond {
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%g: %.2f", c.Value, c.Accuracy))
+		if mt.ErrorName != "" {
+			parts = append(parts, fmt.Sprintf("%g: %.3g", c.Value, c.Error))
+		} else {
+			parts = append(parts, fmt.Sprintf("%g: %.2f", c.Value, c.Accuracy))
+		}
+	}
+	if mt.ErrorName != "" {
+		return fmt.Sprintf("; %s by %s %s", mt.ErrorName, cond, strings.Join(parts, ", "))
 	}
 	return fmt.Sprintf("; by %s %s", cond, strings.Join(parts, ", "))
 }
@@ -232,19 +282,77 @@ func areaStarts(areas []mask.Area, n int) []int {
 	return starts
 }
 
-func scoreFunc(t tasks.Task) train.ScoreFunc {
-	return func(b *batch.Batch, out []float32) (float64, error) {
+// scoreFunc scores evaluations by the task's own measure (its Target's):
+// all evaluation batches are joined and scored at once.
+func scoreFunc(t tasks.Task) (train.ScoreFunc, train.Measure) {
+	tg := t.Target()
+	f := func(bs []*batch.Batch, outs [][]float32) (float64, error) {
+		b, err := concat(bs)
+		if err != nil {
+			return 0, err
+		}
+		out := outs[0]
+		if len(bs) > 1 {
+			out = make([]float32, len(b.Targets))
+			row := 0
+			for j, bj := range bs {
+				for i := 0; i < bj.Size; i++ {
+					copy(out[b.At(row, 0, 0, b.Out):], outs[j][bj.At(i, 0, 0, bj.Out):bj.At(i+1, 0, 0, bj.Out)])
+					row++
+				}
+			}
+		}
 		s, err := t.Score(b, out)
 		if err != nil {
 			return 0, err
 		}
-		if s.Kind == "continuous" {
-			// Continuous tasks have no accuracy; 1 − error orders runs the
-			// same way (best.npz keeps the lowest error).
-			return 1 - s.Error, nil
+		v, ok := s.Measure(tg.Measure)
+		if !ok {
+			return 0, fmt.Errorf("task %q scores no %q", t.Name(), tg.Measure)
 		}
-		return s.Accuracy, nil
+		return v, nil
 	}
+	return f, train.Measure{Name: tg.Measure, HigherIsBetter: tg.HigherIsBetter}
+}
+
+// checkTargets checks the early-stop target of opts against the measure
+// the task is judged by: target_accuracy on a task judged by another
+// measure is an error, never reinterpreted.
+func checkTargets(t tasks.Task, opts train.Options) error {
+	tg := t.Target()
+	if opts.TargetAccuracy != 0 && tg.Measure != "accuracy" {
+		dir := "lower"
+		if tg.HigherIsBetter {
+			dir = "higher"
+		}
+		return fmt.Errorf("train.target_accuracy = %v is not allowed: task %q is judged by %s (%s is better), not accuracy; set train.target instead (%s's acceptance target: %s), or neither for no early stop",
+			opts.TargetAccuracy, t.Name(), tg.Measure, dir, t.Name(), tg)
+	}
+	opts.Score, opts.Measure = scoreFunc(t)
+	if err := opts.WithDefaults().Validate(); err != nil {
+		return fmt.Errorf("%v (task %q is judged by %s)", err, t.Name(), tg)
+	}
+	return nil
+}
+
+// retask replaces the config's task by the named one with its default
+// parameters. The config's train.target and train.target_accuracy were
+// set for its task's measure: they are dropped when the new task is
+// judged by another (so a run never stops early on a target that is not
+// its own).
+func retask(rc runConfig, name string) runConfig {
+	old, err1 := tasks.FromSpec(rc.Task)
+	rc.Task = tasks.Spec{Name: name}
+	nt, err2 := tasks.New(name, nil)
+	if err1 == nil && err2 == nil && old.Target().Measure == nt.Target().Measure {
+		return rc
+	}
+	if m, err := object(rc.Train, "train"); err == nil && len(m) > 0 {
+		delete(m, "target")
+		delete(m, "target_accuracy")
+		rc.Train, _ = json.Marshal(m)
+	}
+	return rc
 }
 
 // prepareOutDir creates the run directory; an existing non-empty one is an
