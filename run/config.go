@@ -71,9 +71,9 @@ type Resolved struct {
 	// Mask is nil when the run has no mask config.
 	Mask  mask.Mask
 	Model rnn.Config
-	// Train has every default filled in and, with a curriculum, its
-	// stages (the last one the task itself); Dir, Output and Score are
-	// left for the caller.
+	// Train has every default filled in, the task's Score and Measure
+	// and, with a curriculum, its stages (the last one the task itself);
+	// Dir and Output are left for the caller.
 	Train train.Options
 }
 
@@ -280,7 +280,11 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: %v", err)
 	}
+	if err := checkTargets(task, opts); err != nil {
+		return nil, err
+	}
 	r.Train = opts.WithDefaults()
+	r.Train.Score, r.Train.Measure = ScoreFunc(task)
 
 	// The curriculum: each stage is the task with some parameters
 	// changed; the task itself is the last stage.

@@ -24,6 +24,8 @@ const sineDesc = "sine-wave generation: produce a sine wave whose frequency a co
 // (1 − R² of each trial, averaged). Conditions: frequency (Hz).
 //
 // Defaults: duration 1000, frequencies 1, 2, 3 Hz, amplitude 1, sigma 0.
+//
+// Target (Task.Target): nmse < 0.05.
 type SineParams struct {
 	Common
 	Duration    Duration  `json:"duration"`    // ms
@@ -60,7 +62,8 @@ func (p *SineParams) build() (Task, error) {
 	t.core = core{name: "sine", desc: sineDesc, c: p.Common, params: &t.p,
 		in: []Channel{{"frequency", 1}}, out: []Channel{{"signal", 1}},
 		noisy: []int{0}, fixOut: -1, gen: t,
-		sc: scorer{kind: continuousScore, errName: "nmse", trialErr: nmse, summaries: []summary{{key: "frequency"}}},
+		sc:     scorer{kind: continuousScore, errName: "nmse", trialErr: nmse, summaries: []summary{{key: "frequency"}}},
+		target: Target{Measure: "nmse", Value: 0.05},
 	}
 	return t, t.check()
 }
@@ -136,12 +139,19 @@ func (t RSGTiming) spans() []span {
 // gain·interval after set onset, and the production period ends
 // 2·gain·interval after set onset. Inputs: fixation (1 until the end of
 // set), ready, set (1 during their periods). Outputs: fixation (1 until the
-// go, then 0) and go (0 until the go, then 1). Scored by "timing_error".
-// Conditions: interval (ms), target (ms from set onset to the go), gain.
+// go, then 0) and go (0 until the go, then 1). Scored by "timing_error";
+// the Score's measures add "r", the correlation over trials of the
+// produced interval (set onset to the go) with the sample interval, and
+// "go_missed", the fraction of trials that never produce a go (they are
+// left out of r, and r is 0 when more than 1 − RSGMinGo of the trials miss
+// the go; see Score). Conditions: interval (ms), target (ms from set onset
+// to the go), gain.
 //
 // Defaults: fixation 100, ready 83, measure uniform(800, 1500), set 83,
 // gain 1, sigma 0. The go is the "response" for the mask: the go cue is
 // the start of production.
+//
+// Target (Task.Target): r >= 0.95.
 type RSGParams struct {
 	Common
 	Gain   float64   `json:"gain"` // in (0, 10]
@@ -182,7 +192,9 @@ func (p *RSGParams) build() (Task, error) {
 		in:    []Channel{{"fixation", 1}, {"ready", 1}, {"set", 1}},
 		out:   []Channel{{"fixation", 1}, {"go", 1}},
 		noisy: []int{1, 2}, fixOut: 0, response: "production", gen: t,
-		sc: scorer{kind: continuousScore, errName: "timing_error", trialErr: t.timingError, summaries: []summary{{key: "interval", bin: 100}}},
+		sc: scorer{kind: continuousScore, errName: "timing_error", trialErr: t.timingError, summaries: []summary{{key: "interval", bin: 100}},
+			extra: t.rsgMeasures},
+		target: Target{Measure: "r", Value: 0.95, HigherIsBetter: true},
 	}
 	return t, t.check()
 }
@@ -215,23 +227,80 @@ func (t *rsgTask) fill(b *batch.Batch, i int, p *plan) {
 	setUnits(b.Targets, b.Out, g, p.steps, 1)
 }
 
-// timingError is |produced − target| / target, clipped to 1, produced
-// being the first step of the production period at which the go output
-// exceeds GoThreshold; a trial with no production scores 1.
-func (t *rsgTask) timingError(b *batch.Batch, i int, out []float32) float64 {
+// produced is the number of steps from set onset to the go of trial i:
+// the first step of the production period at which the go output exceeds
+// GoThreshold; false when it never does.
+func produced(b *batch.Batch, i int, out []float32) (int, bool) {
 	tr := b.Trials[i]
 	st, _ := tr.Period("set")
 	prod, _ := tr.Period("production")
-	target := math.Round(tr.Conditions["target"] / t.p.DT) // steps after set onset
-	if !(target > 0) {
-		return 1
-	}
 	for s := prod.Start; s < prod.End && s < b.Steps; s++ {
 		if out[b.At(i, s, 1, b.Out)] > GoThreshold {
-			return math.Min(math.Abs(float64(s-st.Start)-target)/target, 1)
+			return s - st.Start, true
 		}
 	}
-	return 1
+	return 0, false
+}
+
+// timingError is |produced − target| / target, clipped to 1; a trial with
+// no go scores 1.
+func (t *rsgTask) timingError(b *batch.Batch, i int, out []float32) float64 {
+	target := math.Round(b.Trials[i].Conditions["target"] / t.p.DT) // steps after set onset
+	p, ok := produced(b, i, out)
+	if !(target > 0) || !ok {
+		return 1
+	}
+	return math.Min(math.Abs(float64(p)-target)/target, 1)
+}
+
+// RSGMinGo is the fraction of trials that must produce a go for the
+// ready-set-go "r" to be computed (otherwise it is 0).
+const RSGMinGo = 0.9
+
+// rsgMeasures adds "go_missed", the fraction of trials with no go, and
+// "r", the Pearson correlation over the trials with a go between the
+// produced interval (set onset to go, ms) and the sample interval.
+// Trials with no go are left out of the correlation, and r is 0 when more
+// than 1 − RSGMinGo of the trials have none (a network that misses the go
+// has not learned the task, whatever the few gos it makes), when fewer
+// than 3 trials have a go, or when either interval does not vary.
+func (t *rsgTask) rsgMeasures(b *batch.Batch, out []float32, s *Score) {
+	var xs, ys []float64
+	for i, tr := range b.Trials {
+		if p, ok := produced(b, i, out); ok {
+			xs = append(xs, tr.Conditions["interval"])
+			ys = append(ys, float64(p)*t.p.DT)
+		}
+	}
+	missed := 1 - float64(len(xs))/float64(b.Size)
+	s.Measures["go_missed"] = missed
+	s.Measures["r"] = 0
+	if missed > 1-RSGMinGo+1e-12 || len(xs) < 3 {
+		return
+	}
+	s.Measures["r"] = pearson(xs, ys)
+}
+
+// pearson is the correlation of x and y; 0 when either does not vary.
+func pearson(x, y []float64) float64 {
+	n := float64(len(x))
+	var mx, my float64
+	for i := range x {
+		mx += x[i]
+		my += y[i]
+	}
+	mx, my = mx/n, my/n
+	var sxy, sxx, syy float64
+	for i := range x {
+		dx, dy := x[i]-mx, y[i]-my
+		sxy += dx * dy
+		sxx += dx * dx
+		syy += dy * dy
+	}
+	if sxx == 0 || syy == 0 {
+		return 0
+	}
+	return math.Max(-1, math.Min(1, sxy/math.Sqrt(sxx*syy)))
 }
 
 // ---- flipflop ----
@@ -242,17 +311,23 @@ const ffDesc = "3-bit flip-flop (Sussillo & Barak 2013): each output holds the s
 //
 // Inputs: pulses (Bits units). On each unit, a pulse of ±1 lasting Pulse ms
 // starts at each step with probability rate·dt/1000 (not while a pulse is
-// on, nor in the step right after one, so pulses stay apart); its sign is ±1, equally likely. Outputs: memory (Bits units), whose
-// target is the sign of the last pulse on the same unit from that pulse's
-// onset on. Before a unit's first pulse its target is 0 and its mask is 0;
-// for Grace ms from each pulse's onset that unit's mask is 0 too, so the
-// switch itself is not scored (a rate network with τ = 100 ms cannot jump
-// from −1 to +1 within one 10 ms step; Yang et al. 2019 leave 100 ms after
-// the go cue unscored for the same reason). One period, "trial". Scored by
-// "bit_error". Conditions: pulses (count).
+// on, nor in the step right after one, so pulses stay apart); its sign is
+// ±1, equally likely. Outputs: memory (Bits units), whose target is the
+// sign of the last pulse on the same unit from that pulse's onset on.
+// Before a unit's first pulse its target is 0 and its mask is 0; for Grace
+// ms from each pulse's onset that unit's mask is 0 too, so the switch
+// itself is not scored (a rate network with τ = 100 ms cannot jump from −1
+// to +1 within one 10 ms step; Yang et al. 2019 leave 100 ms after the go
+// cue unscored for the same reason). One period, "trial". Scored by
+// "bit_error"; the Score's measures add "bits_held", the fraction of
+// trials in which every output has its target's sign on every scored step.
+// Conditions: pulses (count).
 //
 // Defaults: bits 3, duration 1000, rate 2 Hz per bit, pulse 10 ms, grace
 // 50 ms, sigma 0 (Sussillo & Barak 2013; FixedPointFinder's example).
+//
+// Target (Task.Target): mse < 0.01 (the masked MSE, so over the scored
+// steps only).
 type FlipFlopParams struct {
 	Common
 	Bits     int      `json:"bits"` // in [1, 64]
@@ -297,7 +372,8 @@ func (p *FlipFlopParams) build() (Task, error) {
 	t.core = core{name: "flipflop", desc: ffDesc, c: p.Common, params: &t.p,
 		in: []Channel{{"pulses", p.Bits}}, out: []Channel{{"memory", p.Bits}},
 		noisy: rangeUnits(0, p.Bits), fixOut: -1, gen: t,
-		sc: scorer{kind: continuousScore, errName: "bit_error", trialErr: bitError, summaries: []summary{{key: "pulses"}}},
+		sc:     scorer{kind: continuousScore, errName: "bit_error", trialErr: bitError, summaries: []summary{{key: "pulses"}}, extra: bitsHeld},
+		target: Target{Measure: "mse", Value: 0.01},
 	}
 	return t, t.check()
 }
@@ -352,6 +428,25 @@ func (t *ffTask) fill(b *batch.Batch, i int, p *plan) {
 		u, s := p.aux[k], p.aux[k+1]
 		set(b, b.Mask, b.Out, i, s, min(s+t.grace, p.steps), u, 0)
 	}
+}
+
+// bitsHeld adds "bits_held": the fraction of trials in which every output
+// has the sign of its target (output > 0 exactly when the target is) on
+// every scored step (mask > 0); a trial with no scored step counts as held.
+func bitsHeld(b *batch.Batch, out []float32, s *Score) {
+	held := 0
+	for i := range b.Size {
+		ok := true
+		for j := b.At(i, 0, 0, b.Out); ok && j < b.At(i+1, 0, 0, b.Out); j++ {
+			if b.Mask[j] > 0 && (out[j] > 0) != (b.Targets[j] > 0) {
+				ok = false
+			}
+		}
+		if ok {
+			held++
+		}
+	}
+	s.Measures["bits_held"] = float64(held) / float64(b.Size)
 }
 
 // bitError is the mask-weighted fraction of (step, unit) whose output sign

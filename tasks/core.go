@@ -129,6 +129,7 @@ type core struct {
 	response   string
 	gen        generator
 	sc         scorer
+	target     Target
 	psych      func(tr batch.Trial) []Evidence
 	observe    func(b *batch.Batch, i int) int // ideal observer, or nil
 }
@@ -138,6 +139,7 @@ func (k *core) Description() string { return k.desc }
 func (k *core) Inputs() []Channel   { return append([]Channel(nil), k.in...) }
 func (k *core) Outputs() []Channel  { return append([]Channel(nil), k.out...) }
 func (k *core) DT() float64         { return k.c.DT }
+func (k *core) Target() Target      { return k.target }
 
 // MaxSteps is the longest trial the task can produce, in steps.
 func (k *core) MaxSteps() int { return k.gen.maxSteps() }

@@ -59,8 +59,27 @@
 // Score is fraction correct for choice tasks: the choice is the argmax over
 // the choice outputs of their mean over the decision period, and a trial
 // whose fixation output drops below FixationThreshold (0.5) before the
-// decision period is wrong. Continuous tasks report an error measure (sine:
-// 1 − R², flip-flop: bit error, ready-set-go: relative timing error).
+// decision period is wrong. Trials with no correct answer (pdm at 0 %
+// coherence) are left out of the accuracy but enter the psychometric
+// curve. Continuous tasks report an error measure (sine: 1 − R²,
+// flip-flop: bit error, ready-set-go: relative timing error). Every Score
+// carries Measures, every measure by name ("accuracy", "mse", the error
+// measure, "r" for ready-set-go, "bits_held" for flip-flop).
+//
+// # Targets
+//
+// Each task declares the measure it is judged by and the value that
+// measure must reach (Task.Target, Target.Met): accuracy >= 0.9 for pdm
+// (the acceptance target, >= 0.95 at the strongest coherence, in one
+// number), ctxdm, romo, dms and dmc, >= 0.85 for multisensory, >= 0.95 for
+// gonogo and antisaccade; mse < 0.01 for flipflop, r >= 0.95 for rsg and
+// nmse < 0.05 for sine.
+//
+// # Psychometric curves
+//
 // Psychometrics fits cumulative-Gaussian (probit) curves of choice against
-// signed evidence (FitProbit), per context and modality for ctxdm.
+// signed evidence (FitProbit), per context and modality for ctxdm. A fit
+// the data do not support (constant choices, a flat curve, a bias outside
+// the evidence range, a step the choices do not put there) is reported
+// with Converged false and the reason (Probit.Reason).
 package tasks

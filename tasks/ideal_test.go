@@ -7,8 +7,9 @@ import (
 
 // idealPDM returns, for each trial, whether an ideal observer of the noisy
 // inputs (the sign of the summed right − left evidence over the stimulus
-// period) is right, grouped by coherence.
-func idealPDM(t *testing.T, task Task, seed uint64, n int) (overall float64, byCoh map[float64]float64) {
+// period) is right, grouped by coherence; trials at 0 % coherence have no
+// correct answer and are only counted (zeros).
+func idealPDM(t *testing.T, task Task, seed uint64, n int) (overall float64, byCoh map[float64]float64, zeros int) {
 	t.Helper()
 	b, err := task.Sample(rand.New(rand.NewPCG(seed, 1)), n)
 	if err != nil {
@@ -27,6 +28,10 @@ func idealPDM(t *testing.T, task Task, seed uint64, n int) (overall float64, byC
 			choice = 1
 		}
 		c := tr.Conditions["coherence"]
+		if c == 0 {
+			zeros++
+			continue
+		}
 		count[c]++
 		if choice == tr.Choice {
 			ok++
@@ -37,12 +42,13 @@ func idealPDM(t *testing.T, task Task, seed uint64, n int) (overall float64, byC
 	for c := range count {
 		byCoh[c] = right[c] / count[c]
 	}
-	return ok / float64(n), byCoh
+	return ok / float64(n-zeros), byCoh, zeros
 }
 
 // The CLI's default run trains on pdm with its defaults: they must leave
-// room for a curve. An ideal observer must score >= 0.93 overall and
-// < 0.85 at the weakest coherence, at dt 10 and about 100 steps per trial.
+// room for a curve. An ideal observer must score >= 0.93 overall (on the
+// trials that have an answer) and < 0.85 at the weakest coherence, at dt
+// 10 and about 100 steps per trial; about 1/6 of the trials are at 0 %.
 func TestPDMDefaultsIdealObserver(t *testing.T) {
 	task, err := New("pdm", nil)
 	if err != nil {
@@ -54,7 +60,10 @@ func TestPDMDefaultsIdealObserver(t *testing.T) {
 	if ms := task.(*pdmTask).MaxSteps(); ms < 80 || ms > 120 {
 		t.Fatalf("default trial = %d steps, want about 100", ms)
 	}
-	overall, by := idealPDM(t, task, 7, 10000)
+	overall, by, zeros := idealPDM(t, task, 7, 10000)
+	if zeros < 1500 || zeros > 1850 {
+		t.Errorf("%d of 10000 trials at 0 %% coherence, want about 1/6", zeros)
+	}
 	weakest := DefaultPDM().Coherences[0]
 	t.Logf("ideal observer: overall %.4f, by coherence %v", overall, by)
 	if overall < 0.93 {
@@ -72,7 +81,7 @@ func TestPDMDefaultsIdealObserver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc.Accuracy != overall || sc.ByCondition[0].Value != weakest || sc.ByCondition[0].Accuracy != by[weakest] {
+	if sc.Accuracy != overall || sc.NoAnswer != zeros || sc.ByCondition[0].Value != weakest || sc.ByCondition[0].Accuracy != by[weakest] {
 		t.Errorf("IdealObserver: accuracy %v, by condition %+v; the test's own observer: %v, %v", sc.Accuracy, sc.ByCondition, overall, by)
 	}
 }

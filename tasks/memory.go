@@ -44,6 +44,8 @@ func (t RomoTiming) spans() []span {
 // Defaults: fixation 500, f1 500, delay 1000, f2 500, decision 300
 // (reference 100), pairs (18,10) (22,14) (26,18) (30,22) (34,26) Hz,
 // sigma 1.
+//
+// Target (Task.Target): accuracy >= 0.9.
 type RomoParams struct {
 	Common
 	Pairs  [][2]float64 `json:"pairs"` // Hz, f1 != f2, > 0
@@ -98,6 +100,7 @@ func (p *RomoParams) build() (Task, error) {
 			return []Evidence{{Curve: "all", Name: "difference", X: tr.Conditions["difference"]}}
 		},
 		observe: romoObserver,
+		target:  Target{Measure: "accuracy", Value: 0.9, HigherIsBetter: true},
 	}
 	return t, t.check()
 }
@@ -168,6 +171,8 @@ func (t DMSTiming) spans() []span {
 // Defaults (NeuroGym's DelayMatchSample, after Miller et al. 1996):
 // fixation 300, sample 500, delay 1000, test 500, decision 900, ring 16,
 // sigma 1.
+//
+// Target (Task.Target): accuracy >= 0.9.
 type DMSParams struct {
 	Common
 	Ring           int       `json:"ring"` // >= 2
@@ -211,7 +216,8 @@ func (p *DMSParams) build() (Task, error) {
 		in:    []Channel{{"fixation", 1}, {"ring", p.Ring}},
 		out:   matchOutputs,
 		noisy: ringUnits(p.Ring), fixOut: 0, response: "decision", gen: t,
-		sc: scorer{kind: choiceScore, choiceOut: []int{1, 2}, chance: 0.5, summaries: []summary{{key: "match"}}},
+		sc:     scorer{kind: choiceScore, choiceOut: []int{1, 2}, chance: 0.5, summaries: []summary{{key: "match"}}},
+		target: Target{Measure: "accuracy", Value: 0.9, HigherIsBetter: true},
 	}
 	return t, t.check()
 }
@@ -280,6 +286,8 @@ func (t DMCTiming) spans() []span {
 //
 // Defaults: fixation 500, sample 650, delay 1000, test (= decision) 650,
 // ring 16, sigma 1.
+//
+// Target (Task.Target): accuracy >= 0.9.
 type DMCParams struct {
 	Common
 	Ring   int       `json:"ring"` // even, >= 2
@@ -314,6 +322,7 @@ func (p *DMCParams) build() (Task, error) {
 		noisy: ringUnits(p.Ring), fixOut: 0, response: "decision", gen: t,
 		sc: scorer{kind: choiceScore, choiceOut: []int{1, 2}, chance: 0.5,
 			summaries: []summary{{key: "match"}, {key: "sample_category"}}},
+		target: Target{Measure: "accuracy", Value: 0.9, HigherIsBetter: true},
 	}
 	return t, t.check()
 }
@@ -362,6 +371,8 @@ func (t GoNoGoTiming) spans() []span {
 //
 // Defaults (NeuroGym): fixation 0, stimulus 500, delay 500, decision 500,
 // go_prob 0.5, sigma 1.
+//
+// Target (Task.Target): accuracy >= 0.95.
 type GoNoGoParams struct {
 	Common
 	GoProb float64      `json:"go_prob"` // in [0, 1]
@@ -396,6 +407,7 @@ func (p *GoNoGoParams) build() (Task, error) {
 		noisy: []int{1, 2}, fixOut: 0, response: "decision", gen: t,
 		sc: scorer{kind: goNoGoScore, choiceOut: []int{1}, chance: math.Max(p.GoProb, 1-p.GoProb),
 			summaries: []summary{{key: "go"}}},
+		target: Target{Measure: "accuracy", Value: 0.95, HigherIsBetter: true},
 	}
 	return t, t.check()
 }
@@ -440,6 +452,8 @@ const antiDesc = "anti-saccade on a ring of 32: after the fixation cue goes off,
 //
 // Defaults: fixation 500, stimulus 500, delay 0, decision 500, ring 32,
 // anti true, tolerance 0.2π, sigma 1.
+//
+// Target (Task.Target): accuracy >= 0.95.
 type AntiParams struct {
 	Common
 	Ring      int      `json:"ring"` // even, >= 2
@@ -488,6 +502,7 @@ func (p *AntiParams) build() (Task, error) {
 			correct: func(tr batch.Trial, chosen int) bool {
 				return circDist(ringAngle(chosen, p.Ring), ringAngle(tr.Choice, p.Ring)) <= p.Tolerance+1e-9
 			}},
+		target: Target{Measure: "accuracy", Value: 0.95, HigherIsBetter: true},
 	}
 	return t, t.check()
 }

@@ -44,13 +44,23 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("resolved params %+v", p)
 	}
 	b := sample(t, task, 3, 50)
+	zeros := 0
 	for _, tr := range b.Trials {
-		if c := tr.Conditions["coherence"]; c != 10 && c != 20 {
-			t.Fatalf("coherence %v not from [10, 20]", c)
+		// 0 % is the default zero_coherence_fraction's: no correct answer.
+		if c := tr.Conditions["coherence"]; c == 0 {
+			zeros++
+			if tr.Choice != -1 || tr.Conditions["signed_coherence"] != 0 || tr.Conditions["direction"] != -1 {
+				t.Fatalf("a 0 %% trial has choice %d, conditions %v", tr.Choice, tr.Conditions)
+			}
+		} else if c != 10 && c != 20 {
+			t.Fatalf("coherence %v not from [10, 20] nor 0", c)
 		}
 		if st := per(tr, "stimulus"); st.End-st.Start < 30 || st.End-st.Start > 50 {
 			t.Fatalf("stimulus of %d steps, want 30..50", st.End-st.Start)
 		}
+	}
+	if zeros == 0 || zeros > 25 {
+		t.Errorf("%d of 50 trials at 0 %% coherence, want about 1/6", zeros)
 	}
 }
 
@@ -65,6 +75,8 @@ func TestInvalidParams(t *testing.T) {
 		{"pdm", `{"mask": {"knd": "yang"}}`, []string{`unknown parameter "knd"`, "mask {fixation_weight, grace, kind, response_weight, start}"}},
 		{"pdm", `{"coherences": [10, 150]}`, []string{"coherences[1] = 150", "[0, 100]"}},
 		{"pdm", `{"coherences": []}`, []string{"coherences = []"}},
+		{"pdm", `{"zero_coherence_fraction": 1}`, []string{"zero_coherence_fraction = 1 is not allowed", "[0, 1)"}},
+		{"pdm", `{"zero_coherence_fraction": -0.1}`, []string{"zero_coherence_fraction = -0.1 is not allowed"}},
 		{"pdm", `{"coherences": "all"}`, []string{"coherences", "string", "an array of numbers"}},
 		{"pdm", `{"dt": 0}`, []string{"dt = 0", "(0, 1000]"}},
 		{"pdm", `{"dt": -5}`, []string{"dt = -5"}},

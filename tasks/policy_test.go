@@ -49,7 +49,12 @@ func idealChoice(t testing.TB, name string, tr batch.Trial) int {
 		return 0
 	}
 	switch name {
-	case "pdm", "multisensory":
+	case "pdm":
+		if c["coherence"] == 0 {
+			return -1 // no correct answer
+		}
+		return side(c["signed_coherence"])
+	case "multisensory":
 		return side(c["signed_coherence"])
 	case "ctxdm":
 		if c["context"] == 1 {
@@ -122,11 +127,17 @@ func TestPoliciesIdealConstantBroken(t *testing.T) {
 			if ideal.Accuracy < 0.99 || ideal.FixationBreaks != 0 {
 				t.Errorf("ideal observer: accuracy %.4f (want >= 0.99), fixation breaks %.3f", ideal.Accuracy, ideal.FixationBreaks)
 			}
+			// Trials without a correct answer (pdm at 0 %) are counted,
+			// not judged.
+			judged := n - ideal.NoAnswer
+			if zeros := countZeroCoherence(b); ideal.NoAnswer != zeros || (name == "pdm") != (zeros > 0) {
+				t.Errorf("%d trials without an answer, %d at 0 %% coherence", ideal.NoAnswer, zeros)
+			}
 			constant, err := task.Score(b, policy(b, func(int) int { return 0 }, false))
 			if err != nil {
 				t.Fatal(err)
 			}
-			sd := math.Sqrt(constant.Chance * (1 - constant.Chance) / n)
+			sd := math.Sqrt(constant.Chance * (1 - constant.Chance) / float64(judged))
 			if math.Abs(constant.Accuracy-constant.Chance) > 4*sd || constant.Chance >= 0.99 {
 				t.Errorf("constant policy: accuracy %.4f, chance %.4f (± %.4f)", constant.Accuracy, constant.Chance, 4*sd)
 			}
@@ -154,12 +165,23 @@ func TestPoliciesIdealConstantBroken(t *testing.T) {
 				t.Errorf("no per-condition summary")
 			}
 			for k, v := range total {
-				if v != n {
-					t.Errorf("summary by %s covers %d trials, want %d", k, v, n)
+				if v != judged {
+					t.Errorf("summary by %s covers %d trials, want the %d with an answer", k, v, judged)
 				}
 			}
 		})
 	}
+}
+
+// countZeroCoherence counts the trials of b at 0 % coherence (pdm).
+func countZeroCoherence(b *batch.Batch) int {
+	n := 0
+	for _, tr := range b.Trials {
+		if c, ok := tr.Conditions["coherence"]; ok && c == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // Continuous tasks: the targets score a perfect error, outputs of zero a
@@ -274,6 +296,9 @@ func TestScoreUsesMaskedSteps(t *testing.T) {
 		b := sample(t, task, 6, 50)
 		out := policy(b, func(i int) int { return b.Trials[i].Choice }, false)
 		for i, tr := range b.Trials {
+			if tr.Choice < 0 { // 0 % coherence: not judged
+				continue
+			}
 			dec, _ := tr.Period("decision")
 			wrong := 2 - tr.Choice // the other choice output
 			for s := dec.Start; s < dec.Start+10; s++ {

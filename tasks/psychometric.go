@@ -41,13 +41,40 @@ type Point struct {
 // standard normal CDF: Bias is the point of subjective equality (the x at
 // which both choices are equally likely) and Slope the inverse of the
 // cumulative Gaussian's standard deviation (Sigma = 1/Slope).
+//
+// Converged is false, and Reason says why, when the iteration did not
+// converge or when the data do not support the fit (checked in this
+// order):
+//
+//   - the choices are constant (all choice 0 or all choice 1): any bias far
+//     enough outside the data fits them, so the fit runs off (a slope of
+//     1e-18 with a bias of 1e17, say);
+//   - the slope is 0, or the bias or slope is not finite (such values are
+//     written as 0);
+//   - the curve is flat: the fitted P(choice 1) changes by less than
+//     FlatProbit across the range of the evidence, so the bias means
+//     nothing;
+//   - the bias lies outside [min x, max x]: the data do not contain the
+//     point of subjective equality;
+//   - the curve is a step (it rises from 1 % to 99 %, a width of 4.65σ,
+//     within less than the smallest gap between two adjacent evidence
+//     values, as perfectly separated choices give) at a place the choices
+//     do not put it: the bias is not between the largest x of one choice
+//     and the smallest x of the other. A step where the choices separate is
+//     converged: its place is what the data say, though its slope is only
+//     a lower bound.
 type Probit struct {
 	Bias      float64 `json:"bias"`
 	Slope     float64 `json:"slope"`
 	Sigma     float64 `json:"sigma"`
 	LogLik    float64 `json:"log_likelihood"`
 	Converged bool    `json:"converged"`
+	Reason    string  `json:"reason,omitempty"`
 }
+
+// FlatProbit is the smallest change of the fitted P(choice 1) across the
+// evidence range for which a probit fit is not reported as flat.
+const FlatProbit = 0.1
 
 // Psychometrics computes the psychometric curves of a two-choice task (pdm,
 // ctxdm, multisensory, romo) from a batch and its Score: per curve, the
@@ -98,9 +125,12 @@ func Psychometrics(t Task, b *batch.Batch, s Score) ([]Curve, error) {
 		c := Curve{Label: label, Evidence: names[label], Excluded: excluded[label], Points: points(o.x, o.y)}
 		if len(o.x) > 0 {
 			fit, err := FitProbit(o.x, o.y)
-			if err == nil {
-				c.Fit = fit
+			if err != nil {
+				fit = Probit{Reason: err.Error()}
 			}
+			c.Fit = fit
+		} else {
+			c.Fit.Reason = "no trials"
 		}
 		curves = append(curves, c)
 	}
@@ -135,7 +165,9 @@ func points(x []float64, y []bool) []Point {
 // scoring, i.e. iteratively reweighted least squares, with a ridge of 1e-6
 // on a and b so that perfectly separated data give a large finite slope
 // instead of diverging), and returns Bias = −a/b, Slope = b. It needs at
-// least two distinct x values.
+// least two distinct, finite x values (else an error). A fit the data do
+// not support is returned with Converged false and its Reason (see
+// Probit), and a nil error.
 func FitProbit(x []float64, y []bool) (Probit, error) {
 	if len(x) != len(y) {
 		return Probit{}, fmt.Errorf("tasks: probit: %d x values and %d choices", len(x), len(y))
@@ -225,16 +257,73 @@ func FitProbit(x []float64, y []bool) (Probit, error) {
 		}
 	}
 	// Back to the original x: a + b(x−mx)/sx = b'(x − bias).
-	slope := beta[1] / sx
-	bias := mx - beta[0]*sx/beta[1]
-	if beta[1] == 0 {
-		bias = math.NaN()
-	}
-	out := Probit{Bias: bias, Slope: slope, Sigma: 1 / slope, LogLik: ll, Converged: converged}
-	if math.IsNaN(bias) || math.IsInf(out.Sigma, 0) {
-		return out, fmt.Errorf("tasks: probit: the choices do not depend on the evidence (slope 0)")
+	out := Probit{Slope: beta[1] / sx, Bias: mx - beta[0]*sx/beta[1], LogLik: ll}
+	out.Sigma = 1 / out.Slope
+	out.Reason = probitReason(x, y, out, converged)
+	out.Converged = out.Reason == ""
+	for _, v := range []*float64{&out.Bias, &out.Slope, &out.Sigma, &out.LogLik} {
+		if math.IsNaN(*v) || math.IsInf(*v, 0) {
+			*v = 0
+		}
 	}
 	return out, nil
+}
+
+// probitReason says why fit (of y on x; converged: whether the iteration
+// converged) is not to be trusted, or "" when it is; see Probit.
+func probitReason(x []float64, y []bool, fit Probit, converged bool) string {
+	ones := 0
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, v := range x {
+		if y[i] {
+			ones++
+		}
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	switch ones {
+	case 0:
+		return "the choices are constant (all choice 0): the curve is not determined"
+	case len(y):
+		return "the choices are constant (all choice 1): the curve is not determined"
+	}
+	if !converged {
+		return "the fit did not converge in 100 iterations"
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if fit.Slope == 0 || !finite(fit.Slope) || !finite(fit.Bias) {
+		return "slope 0: the choices do not depend on the evidence"
+	}
+	norm := distuv.UnitNormal
+	if d := math.Abs(norm.CDF(fit.Slope*(hi-fit.Bias)) - norm.CDF(fit.Slope*(lo-fit.Bias))); d < FlatProbit {
+		return fmt.Sprintf("the fitted curve is flat: P(choice 1) changes by %.3g across the evidence range [%g, %g]", d, lo, hi)
+	}
+	if fit.Bias < lo || fit.Bias > hi {
+		return fmt.Sprintf("the bias %.4g lies outside the evidence range [%g, %g]", fit.Bias, lo, hi)
+	}
+	vals := append([]float64(nil), x...)
+	sort.Float64s(vals)
+	gap := math.Inf(1)
+	for i := 1; i < len(vals); i++ {
+		if d := vals[i] - vals[i-1]; d > 0 {
+			gap = math.Min(gap, d)
+		}
+	}
+	if 2*2.3263*math.Abs(1/fit.Slope) < gap {
+		// The largest x of the choice the curve starts from, and the
+		// smallest of the other.
+		last, first := math.Inf(-1), math.Inf(1)
+		for i, v := range x {
+			if y[i] == (fit.Slope > 0) {
+				first = math.Min(first, v)
+			} else {
+				last = math.Max(last, v)
+			}
+		}
+		if !(last < first && fit.Bias >= last && fit.Bias <= first) {
+			return fmt.Sprintf("the fit is a step at x = %.4g, where the choices do not separate (the choice below the step reaches x = %g, the other starts at x = %g)", fit.Bias, last, first)
+		}
+	}
+	return ""
 }
 
 // logPhi is log Φ(x), accurate far in the lower tail.

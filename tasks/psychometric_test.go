@@ -105,8 +105,9 @@ func TestPsychometricsCtxDM(t *testing.T) {
 	}
 }
 
-// pdm: P(right) rises with signed coherence and broken-fixation trials
-// are left out.
+// pdm: P(right) rises with signed coherence, broken-fixation trials are
+// left out, and the trials at 0 % coherence (no correct answer, not in the
+// accuracy) give the curve a point at 0.
 func TestPsychometricsPDM(t *testing.T) {
 	task := mustNew(t, "pdm", "")
 	b := sample(t, task, 2, 1000)
@@ -123,7 +124,103 @@ func TestPsychometricsPDM(t *testing.T) {
 		t.Fatalf("%d curves, %v", len(curves), err)
 	}
 	c := curves[0]
-	if c.Excluded != 1 || len(c.Points) != 10 || c.Points[0].PChoice != 0 || c.Points[9].PChoice != 1 || c.Evidence != "signed_coherence" {
+	if c.Excluded != 1 || len(c.Points) != 11 || c.Points[0].PChoice != 0 || c.Points[10].PChoice != 1 || c.Evidence != "signed_coherence" {
 		t.Errorf("curve %+v", c)
+	}
+	zeros := countZeroCoherence(b)
+	if b.Trials[0].Conditions["coherence"] == 0 {
+		zeros-- // trial 0 broke fixation
+	}
+	if len(c.Points) == 11 && (c.Points[5].X != 0 || c.Points[5].Trials != zeros || zeros == 0) {
+		t.Errorf("point at 0 %% coherence %+v, want %d trials", c.Points[5], zeros)
+	}
+	if sc.NoAnswer == 0 || sc.Accuracy != 1-1/float64(sc.Trials-sc.NoAnswer) && b.Trials[0].Choice >= 0 {
+		t.Errorf("accuracy %v over %d trials with an answer, want all right but the broken one", sc.Accuracy, sc.Trials-sc.NoAnswer)
+	}
+}
+
+// counts builds choices with k[i] of n choice 1 at x[i].
+func counts(xs []float64, n int, k []int) ([]float64, []bool) {
+	var x []float64
+	var y []bool
+	for i, v := range xs {
+		for j := range n {
+			x = append(x, v)
+			y = append(y, j < k[i])
+		}
+	}
+	return x, y
+}
+
+// Fits the data do not support are reported as not converged, with the
+// reason; good fits are converged with no reason.
+func TestFitProbitDegenerate(t *testing.T) {
+	xs := []float64{-50, -15, -5, 5, 15, 50}
+	for _, tc := range []struct {
+		name   string
+		k      []int  // of 100 trials per x, choice 1
+		reason string // "" for a converged fit
+	}{
+		{"graded", []int{2, 20, 40, 60, 80, 98}, ""},
+		{"separated at 0", []int{0, 0, 0, 100, 100, 100}, ""},
+		{"separated, falling", []int{100, 100, 100, 0, 0, 0}, ""},
+		{"all choice 1 (ctxdm's constant choice)", []int{100, 100, 100, 100, 100, 100}, "constant (all choice 1)"},
+		{"all choice 0", []int{0, 0, 0, 0, 0, 0}, "constant (all choice 0)"},
+		{"flat", []int{49, 50, 50, 50, 50, 51}, "flat"},
+		{"bias outside the range", []int{70, 75, 78, 80, 83, 90}, "outside the evidence range [-50, 50]"},
+		{"one trial of a choice", []int{0, 0, 0, 0, 0, 1}, "flat"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x, y := counts(xs, 100, tc.k)
+			fit, err := FitProbit(x, y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fit.Converged != (tc.reason == "") || !strings.Contains(fit.Reason, tc.reason) || (tc.reason == "") != (fit.Reason == "") {
+				t.Errorf("converged %v, reason %q; want reason %q (fit %+v)", fit.Converged, fit.Reason, tc.reason, fit)
+			}
+			for _, v := range []float64{fit.Bias, fit.Slope, fit.Sigma, fit.LogLik} {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Errorf("non-finite value in %+v", fit)
+				}
+			}
+		})
+	}
+}
+
+// probitReason on hand-made fits: each rule of Probit's list.
+func TestProbitReason(t *testing.T) {
+	x, y := counts([]float64{-2, -1, 1, 2}, 10, []int{0, 0, 10, 10}) // separate between -1 and 1
+	for _, tc := range []struct {
+		name      string
+		fit       Probit
+		converged bool
+		reason    string
+	}{
+		{"step where the choices separate", Probit{Bias: 0, Slope: 100}, true, ""},
+		{"step at the edge of the gap", Probit{Bias: 1, Slope: 100}, true, ""},
+		{"step between choices of one kind", Probit{Bias: 1.5, Slope: 100}, true, "step at x = 1.5"},
+		{"falling step on rising data", Probit{Bias: 0, Slope: -100}, true, "step at x = 0"},
+		{"not a step: gentle slope off the gap", Probit{Bias: 1.5, Slope: 1}, true, ""},
+		{"iteration stopped", Probit{Bias: 0, Slope: 2}, false, "did not converge"},
+		{"slope 0", Probit{Bias: math.NaN(), Slope: 0}, true, "slope 0"},
+		{"infinite bias", Probit{Bias: math.Inf(1), Slope: 1}, true, "slope 0"},
+		{"flat", Probit{Bias: 0, Slope: 0.01}, true, "flat"},
+		{"bias beyond the data", Probit{Bias: -3, Slope: 0.5}, true, "bias -3 lies outside the evidence range [-2, 2]"},
+		{"flat before outside", Probit{Bias: -3, Slope: 2}, true, "flat"},
+		{"a good fit", Probit{Bias: 0, Slope: 1}, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := probitReason(x, y, tc.fit, tc.converged); (tc.reason == "") != (got == "") || !strings.Contains(got, tc.reason) {
+				t.Errorf("reason %q, want %q", got, tc.reason)
+			}
+		})
+	}
+	ones := make([]bool, len(y))
+	for i := range ones {
+		ones[i] = true
+	}
+	if got := probitReason(x, ones, Probit{Bias: 1e17, Slope: 1e-18}, true); !strings.Contains(got, "constant") {
+		t.Errorf("constant choices: reason %q", got)
 	}
 }

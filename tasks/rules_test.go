@@ -320,8 +320,12 @@ func TestTaskRules(t *testing.T) {
 						if s >= tr.Steps && (m != 0 || v.tg(s, u) != 0) {
 							t.Fatalf("trial %d: target or mask in padding", i)
 						}
-						if s < tr.Steps && m != 1 && tc.name != "flipflop" {
-							t.Fatalf("trial %d step %d: mask %v, want 1", i, s, m)
+						want := float32(1)
+						if tc.name == "pdm" && tr.Choice < 0 && u > 0 && s >= dec(tr).Start {
+							want = 0 // 0 %: the choice outputs are not trained
+						}
+						if s < tr.Steps && m != want && tc.name != "flipflop" {
+							t.Fatalf("trial %d step %d: mask %v, want %v", i, s, m, want)
 						}
 					}
 				}
@@ -376,15 +380,27 @@ func TestMaskKinds(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.params, func(t *testing.T) {
-			b := sample(t, mustNew(t, "pdm", tc.params), 1, 4)
+			b := sample(t, mustNew(t, "pdm", tc.params), 1, 8)
+			zeros := 0
 			for i := range b.Size {
+				noAnswer := b.Trials[i].Choice < 0
+				if noAnswer {
+					zeros++
+				}
 				for s := 0; s < b.Steps; s++ {
 					for u := 0; u < b.Out; u++ {
-						if got, want := b.Mask[b.At(i, s, u, b.Out)], tc.want(s, u); got != want {
+						want := tc.want(s, u)
+						if noAnswer && u > 0 && s >= 70 {
+							want = 0 // 0 % coherence: the choice outputs are not trained
+						}
+						if got := b.Mask[b.At(i, s, u, b.Out)]; got != want {
 							t.Fatalf("trial %d step %d output %d: mask %v, want %v", i, s, u, got, want)
 						}
 					}
 				}
+			}
+			if zeros == 0 || zeros == b.Size {
+				t.Fatalf("%d of %d trials at 0 %% coherence: the test needs both kinds", zeros, b.Size)
 			}
 		})
 	}

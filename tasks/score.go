@@ -26,13 +26,26 @@ import (
 // "timing_error" (ready-set-go: |produced − target interval| / target
 // interval, produced = first step of the production period at which the go
 // output exceeds GoThreshold; 1 when it never does).
+//
+// Measures holds every measure a task can be judged by (see Target), by
+// name: "accuracy" (choice tasks), "mse" (every task), the continuous
+// task's error measure under its ErrorName, and the task's own extras:
+// "r", "go_missed" (rsg) and "bits_held" (flipflop), documented on the
+// task's parameters.
+//
+// Some trials have no correct answer (pdm at 0 % coherence): they count in
+// Trials and FixationBreaks and enter the psychometric curves, but not
+// Accuracy nor ByCondition; NoAnswer counts them.
 type Score struct {
 	Task   string `json:"task"`
 	Kind   string `json:"kind"` // "choice" or "continuous"
 	Trials int    `json:"trials"`
-	// Accuracy is the fraction of trials correct (choice tasks; 0 for
-	// continuous tasks).
+	// Accuracy is the fraction correct of the trials that have a correct
+	// answer (choice tasks; 0 for continuous tasks, and when no trial has
+	// a correct answer).
 	Accuracy float64 `json:"accuracy"`
+	// NoAnswer counts the trials that have no correct answer.
+	NoAnswer int `json:"no_answer"`
 	// Chance is the expected accuracy of guessing or of a constant answer.
 	Chance float64 `json:"chance"`
 	// FixationBreaks is the fraction of trials that broke fixation.
@@ -43,8 +56,11 @@ type Score struct {
 	Error     float64 `json:"error"`
 	ErrorName string  `json:"error_name,omitempty"`
 	// ByCondition summarises accuracy (or error) per value of each of the
-	// task's main conditions, in increasing value.
+	// task's main conditions, in increasing value (trials without a
+	// correct answer left out).
 	ByCondition []ConditionScore `json:"by_condition"`
+	// Measures holds every measure of the batch by name; never nil.
+	Measures map[string]float64 `json:"measures"`
 	// PerTrial holds each trial's result (not written to JSON).
 	PerTrial []TrialScore `json:"-"`
 }
@@ -56,7 +72,9 @@ type TrialScore struct {
 	Chosen         int
 	Correct        bool
 	FixationBroken bool
-	Error          float64 // continuous tasks
+	// NoAnswer: the trial has no correct answer (Correct is false).
+	NoAnswer bool
+	Error    float64 // continuous tasks
 }
 
 // ConditionScore is the result over the trials sharing one value of a
@@ -92,6 +110,48 @@ type scorer struct {
 	errName   string
 	trialErr  func(b *batch.Batch, i int, out []float32) float64
 	summaries []summary
+	// noAnswer reports a trial without a correct answer (nil: none).
+	noAnswer func(tr batch.Trial) bool
+	// extra adds the task's own measures (nil: none).
+	extra func(b *batch.Batch, outputs []float32, s *Score)
+}
+
+// Target is the acceptance target a task is judged by: the measure (a key
+// of Score.Measures), its threshold and its direction. It is met when the
+// measure is >= Value (HigherIsBetter) or < Value (lower is better).
+type Target struct {
+	Measure        string  `json:"measure"`
+	Value          float64 `json:"value"`
+	HigherIsBetter bool    `json:"higher_is_better"`
+}
+
+// Met reports whether s reaches the target; a Score without the target's
+// measure does not.
+func (t Target) Met(s Score) bool {
+	v, ok := s.Measure(t.Measure)
+	if !ok || math.IsNaN(v) {
+		return false
+	}
+	if t.HigherIsBetter {
+		return v >= t.Value
+	}
+	return v < t.Value
+}
+
+// String writes the target as, for example, "accuracy >= 0.9" or
+// "mse < 0.01".
+func (t Target) String() string {
+	op := "<"
+	if t.HigherIsBetter {
+		op = ">="
+	}
+	return fmt.Sprintf("%s %s %g", t.Measure, op, t.Value)
+}
+
+// Measure returns the named measure of s and whether s has it.
+func (s Score) Measure(name string) (float64, bool) {
+	v, ok := s.Measures[name]
+	return v, ok
 }
 
 // Score judges outputs ([Size, Steps, Out] row-major) produced on b.
@@ -113,7 +173,7 @@ func (k *core) Score(b *batch.Batch, outputs []float32) (Score, error) {
 			return Score{}, fmt.Errorf("tasks: %s: score: output %v at index %d is not finite", k.name, v, i)
 		}
 	}
-	s := Score{Task: k.name, Trials: b.Size, Chance: k.sc.chance, PerTrial: make([]TrialScore, b.Size)}
+	s := Score{Task: k.name, Trials: b.Size, Chance: k.sc.chance, PerTrial: make([]TrialScore, b.Size), Measures: map[string]float64{}}
 	var se, sm float64
 	for i, m := range b.Mask {
 		if m > 0 {
@@ -134,6 +194,7 @@ func (k *core) Score(b *batch.Batch, outputs []float32) (Score, error) {
 			s.Error += e
 		}
 		s.Error /= float64(b.Size)
+		s.Measures[s.ErrorName] = s.Error
 	default:
 		s.Kind = "choice"
 		correct, broken := 0, 0
@@ -149,9 +210,19 @@ func (k *core) Score(b *batch.Batch, outputs []float32) (Score, error) {
 			if ts.FixationBroken {
 				broken++
 			}
+			if ts.NoAnswer {
+				s.NoAnswer++
+			}
 		}
-		s.Accuracy = float64(correct) / float64(b.Size)
+		if judged := b.Size - s.NoAnswer; judged > 0 {
+			s.Accuracy = float64(correct) / float64(judged)
+		}
 		s.FixationBreaks = float64(broken) / float64(b.Size)
+		s.Measures["accuracy"] = s.Accuracy
+	}
+	s.Measures["mse"] = s.MSE
+	if k.sc.extra != nil {
+		k.sc.extra(b, outputs, &s)
 	}
 	s.ByCondition = k.byCondition(b, s.PerTrial)
 	return s, nil
@@ -211,6 +282,9 @@ func (k *core) judge(b *batch.Batch, i int, outputs []float32) (TrialScore, erro
 		}
 	}
 	ts.Correct = ts.Correct && !ts.FixationBroken
+	if k.sc.noAnswer != nil && k.sc.noAnswer(tr) {
+		ts.Correct, ts.NoAnswer = false, true
+	}
 	return ts, nil
 }
 
@@ -224,7 +298,7 @@ func (k *core) byCondition(b *batch.Batch, per []TrialScore) []ConditionScore {
 		groups := map[float64]*acc{}
 		for i, tr := range b.Trials {
 			v, ok := tr.Conditions[sm.key]
-			if !ok {
+			if !ok || per[i].NoAnswer {
 				continue
 			}
 			if sm.bin > 0 {

@@ -43,6 +43,9 @@ type Task interface {
 	// Spec returns the name and the fully resolved parameters, such that
 	// FromSpec(t.Spec()) builds the same task.
 	Spec() Spec
+	// Target is the acceptance target the task is judged by: a measure of
+	// its Score and the threshold that measure must reach.
+	Target() Target
 }
 
 // Spec selects a task by name with parameters, as in a JSON config:

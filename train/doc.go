@@ -39,16 +39,24 @@
 //
 // Every EvalEvery steps the model runs without noise on EvalTrials held-out
 // trials drawn from PCG(eval_seed, j·256+3) (the same trials every time);
-// Options.Score turns outputs into accuracy. An accuracy at or above the
-// stage's threshold advances the curriculum, or, in the last stage (or with
-// TargetAccuracy), ends the run as Converged.
+// Options.Score turns the outputs of all of them at once into one number,
+// the value of Options.Measure: a name ("accuracy", the default, "mse",
+// "nmse", "r", ...) and whether higher is better. A value that reaches the
+// stage's threshold (>= when higher is better, <= when lower is) advances
+// the curriculum, or, in the last stage (or with Target, or TargetAccuracy
+// for a run scored by accuracy), ends the run as Converged. Without a
+// target or thresholds a run does all its steps. best.npz keeps the
+// evaluation with the best value in the measure's direction (without a
+// Score, the lowest evaluation MSE).
 //
 // # Run directory, checkpoints, resume
 //
 // With Options.Dir set, a run writes last.npz (at the start, every
 // CheckpointEvery steps, at the end and on interruption), best.npz (at each
 // better evaluation), history.csv (one row per step: every loss term, total,
-// gradient norm, learning rate, accuracy, wall time) and summary.json.
+// gradient norm, learning rate, the measure, named by its column:
+// "accuracy" or "eval_<name>", the evaluation MSE, wall time) and
+// summary.json (with the measure and the last and best evaluations).
 // Checkpoints are the model's own .npz (rnn.Model.Save, atomic) plus the
 // trainer's state: the step, seeds, curriculum stage, best evaluation,
 // optimiser moments and step count (float64, exact) and per-element
@@ -63,6 +71,6 @@
 //
 // # Progress
 //
-// On a terminal a progress bar shows step, loss, accuracy, steps/s and ETA;
+// On a terminal a progress bar shows step, loss, the measure, steps/s and ETA;
 // otherwise one line is logged every LogEvery steps; Quiet silences both.
 package train

@@ -64,21 +64,26 @@ func (s *signTask) Sample(rng *rand.Rand, size int) (*batch.Batch, error) {
 	return b, nil
 }
 
-// score: the choice output with the larger mean over the judged response
-// steps must be the correct one.
-func (s *signTask) score(b *batch.Batch, out []float32) (float64, error) {
-	correct := 0
-	for i := range b.Size {
-		var a, c float64
-		for t := b.Steps - s.resp + 2; t < b.Steps; t++ {
-			a += float64(out[b.At(i, t, 1, 3)])
-			c += float64(out[b.At(i, t, 2, 3)])
+// score is the accuracy over all evaluation batches: the choice output
+// with the larger mean over the judged response steps must be the correct
+// one.
+func (s *signTask) score(bs []*batch.Batch, outs [][]float32) (float64, error) {
+	correct, n := 0, 0
+	for j, b := range bs {
+		out := outs[j]
+		for i := range b.Size {
+			var a, c float64
+			for t := b.Steps - s.resp + 2; t < b.Steps; t++ {
+				a += float64(out[b.At(i, t, 1, 3)])
+				c += float64(out[b.At(i, t, 2, 3)])
+			}
+			if (a > c) == (b.Trials[i].Choice == 0) {
+				correct++
+			}
 		}
-		if (a > c) == (b.Trials[i].Choice == 0) {
-			correct++
-		}
+		n += b.Size
 	}
-	return float64(correct) / float64(b.Size), nil
+	return float64(correct) / float64(n), nil
 }
 
 // eiMasks builds signed masks by hand: the first 80% of the n neurons are

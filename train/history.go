@@ -15,26 +15,46 @@ import (
 )
 
 // history writes history.csv: one row per step with the columns step,
-// stage, every loss term (unweighted), total, grad_norm, lr, accuracy,
-// eval_mse and wall_s; accuracy and eval_mse are empty except at
-// evaluation steps. Floats are written in Go's shortest exact form.
+// stage, every loss term (unweighted), total, grad_norm, lr, the
+// measure's column, eval_mse and wall_s; the measure's column and eval_mse
+// are empty except at evaluation steps. The measure's column is
+// "accuracy" for a run scored by accuracy (or not scored), "eval_<name>"
+// for another measure ("eval_nmse", "eval_r"), and absent for measure
+// "mse", whose values are those of eval_mse. Floats are written in Go's
+// shortest exact form.
 type history struct {
 	f       *os.File
 	w       *bufio.Writer
 	header  []string
+	measure bool     // the row has a measure column (before eval_mse)
 	pending []string // the last row, held so a final evaluation can join it
 }
 
-func historyHeader(names []string) []string {
+// measureColumn is the history column of measure m ("" for none).
+func measureColumn(m Measure) string {
+	switch m.Name {
+	case "", AccuracyMeasure.Name:
+		return "accuracy"
+	case "mse":
+		return ""
+	}
+	return "eval_" + m.Name
+}
+
+func historyHeader(names []string, m Measure) []string {
 	h := []string{"step", "stage"}
 	h = append(h, names...)
-	return append(h, "total", "grad_norm", "lr", "accuracy", "eval_mse", "wall_s")
+	h = append(h, "total", "grad_norm", "lr")
+	if c := measureColumn(m); c != "" {
+		h = append(h, c)
+	}
+	return append(h, "eval_mse", "wall_s")
 }
 
 // openHistory creates the file (fresh run) or, on resume, keeps its rows up
 // to step and appends after them.
-func openHistory(path string, names []string, step int, fresh bool) (*history, error) {
-	h := &history{header: historyHeader(names)}
+func openHistory(path string, names []string, m Measure, step int, fresh bool) (*history, error) {
+	h := &history{header: historyHeader(names, m), measure: measureColumn(m) != ""}
 	var keep [][]string
 	if !fresh {
 		data, err := os.ReadFile(path)
@@ -94,8 +114,11 @@ func (h *history) add(r Record) error {
 	for _, l := range r.Losses {
 		row = append(row, fmtFloat(l))
 	}
-	row = append(row, fmtFloat(r.Total), fmtFloat(r.GradNorm), fmtFloat(r.LR), "", "",
-		strconv.FormatFloat(r.Wall.Seconds(), 'f', 3, 64))
+	row = append(row, fmtFloat(r.Total), fmtFloat(r.GradNorm), fmtFloat(r.LR))
+	if h.measure {
+		row = append(row, "")
+	}
+	row = append(row, "", strconv.FormatFloat(r.Wall.Seconds(), 'f', 3, 64))
 	h.pending = row
 	if r.Eval != nil {
 		h.eval(r.Eval)
@@ -109,7 +132,10 @@ func (h *history) eval(e *Eval) {
 		return
 	}
 	n := len(h.pending)
-	h.pending[n-3], h.pending[n-2] = fmtFloat(e.Accuracy), fmtFloat(e.MSE)
+	h.pending[n-2] = fmtFloat(e.MSE)
+	if h.measure {
+		h.pending[n-3] = fmtFloat(e.Value)
+	}
 }
 
 func (h *history) writePending() error {
@@ -155,6 +181,7 @@ type Summary struct {
 	Loss           float64            `json:"loss"`   // last step's total
 	Eval           *Eval              `json:"eval"`
 	Best           *Eval              `json:"best"`
+	Measure        *Measure           `json:"measure,omitempty"` // nil without a score
 	WallSeconds    float64            `json:"wall_s"`
 	StepsPerSecond float64            `json:"steps_per_second"`
 	LoopOverhead   float64            `json:"loop_overhead"` // (step − graph run) / step time
@@ -162,7 +189,7 @@ type Summary struct {
 }
 
 func summary(r *Result) Summary {
-	s := Summary{Status: r.Status, Steps: r.Step, Stage: r.Stage, Loss: r.Loss, Eval: r.Eval, Best: r.Best,
+	s := Summary{Status: r.Status, Steps: r.Step, Stage: r.Stage, Loss: r.Loss, Eval: r.Eval, Best: r.Best, Measure: r.Measure,
 		WallSeconds: r.Wall.Seconds(), StepsPerSecond: r.StepsPerSecond, LoopOverhead: r.Timing.Overhead(),
 		Error: r.Error, Losses: map[string]float64{}}
 	for i, n := range r.LossNames {

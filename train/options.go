@@ -19,9 +19,50 @@ type Source interface {
 	Sample(rng *rand.Rand, size int) (*batch.Batch, error)
 }
 
-// ScoreFunc scores the model's outputs ([Size, Steps, Out], row-major) on a
-// batch and returns the fraction of trials it got right, in [0, 1].
-type ScoreFunc func(b *batch.Batch, outputs []float32) (accuracy float64, err error)
+// ScoreFunc scores the model's outputs on the evaluation batches of one
+// evaluation: outputs[j] ([Size, Steps, Out], row-major) was produced on
+// bs[j]. It returns the value of the run's measure (Options.Measure) over
+// all their trials at once, so that a measure that is not a mean over
+// trials (a correlation, say) is computed right.
+type ScoreFunc func(bs []*batch.Batch, outputs [][]float32) (float64, error)
+
+// Measure names what a ScoreFunc returns and which way is better: it
+// decides the early stop, the curriculum's advance and which evaluation
+// best.npz keeps.
+type Measure struct {
+	Name           string `json:"name"` // e.g. "accuracy", "mse", "nmse", "r"
+	HigherIsBetter bool   `json:"higher_is_better"`
+}
+
+// AccuracyMeasure is the measure of a ScoreFunc when Options.Measure is
+// left zero: the fraction of trials right, higher is better.
+var AccuracyMeasure = Measure{Name: "accuracy", HigherIsBetter: true}
+
+// reached reports whether value v reaches threshold thr of measure m.
+func (m Measure) reached(v, thr float64) bool {
+	if math.IsNaN(v) {
+		return false
+	}
+	if m.HigherIsBetter {
+		return v >= thr
+	}
+	return v <= thr
+}
+
+// better reports whether v is better than w.
+func (m Measure) better(v, w float64) bool {
+	if m.HigherIsBetter {
+		return v > w
+	}
+	return v < w
+}
+
+func (m Measure) direction() string {
+	if m.HigherIsBetter {
+		return "higher"
+	}
+	return "lower"
+}
 
 // Stage is one stage of a curriculum.
 type Stage struct {
@@ -29,10 +70,12 @@ type Stage struct {
 	Name string
 	// Source yields the stage's batches (training and evaluation).
 	Source Source
-	// Threshold is the evaluation accuracy that completes the stage: the
-	// run moves to the next stage, or, for the last stage, stops as
-	// Converged. 0 means never (the last stage then uses
-	// Options.TargetAccuracy).
+	// Threshold is the evaluation value of the run's measure
+	// (Options.Measure) that completes the stage, reached when the value
+	// is >= Threshold (higher is better) or <= Threshold (lower is
+	// better): the run moves to the next stage, or, for the last stage,
+	// stops as Converged. 0 means never (the last stage then uses
+	// Options.Target or Options.TargetAccuracy).
 	Threshold float64
 }
 
@@ -82,8 +125,16 @@ type Options struct {
 	// EvalSeed seeds the evaluation batches: batch j comes from
 	// PCG(eval_seed, j·256+3), the same at every evaluation.
 	EvalSeed uint64 `json:"eval_seed"`
-	// TargetAccuracy stops the run as Converged when an evaluation reaches
-	// it (in the last curriculum stage) (0 → no early stop).
+	// Target stops the run as Converged when an evaluation's value of the
+	// run's measure (Options.Measure) reaches it, in the last curriculum
+	// stage: >= Target when higher is better, <= Target when lower is
+	// better (an mse target of 0.01 stops at mse <= 0.01) (0 → no early
+	// stop: a run only stops early when a target is set).
+	Target float64 `json:"target"`
+	// TargetAccuracy is Target for a run scored by accuracy, in [0, 1];
+	// with another measure it is an error (it is never reinterpreted). At
+	// most one of target and target_accuracy may be set (0 → no early
+	// stop).
 	TargetAccuracy float64 `json:"target_accuracy"`
 
 	// CheckpointEvery is the number of steps between checkpoints
@@ -101,9 +152,12 @@ type Options struct {
 	Dir string `json:"-"`
 	// Output receives the progress bar or log lines (nil → os.Stderr).
 	Output io.Writer `json:"-"`
-	// Score turns outputs into accuracy; nil means no accuracy (best.npz
-	// then goes by the evaluation MSE).
+	// Score turns the outputs of an evaluation into the value of Measure;
+	// nil means no score (best.npz then goes by the evaluation MSE).
 	Score ScoreFunc `json:"-"`
+	// Measure names what Score returns and its direction (zero, with
+	// Score set → AccuracyMeasure).
+	Measure Measure `json:"-"`
 	// Curriculum, when not empty, replaces the source given to Run.
 	Curriculum []Stage `json:"-"`
 	// Recorder, when not nil, sees every step.
@@ -164,7 +218,25 @@ func (o Options) WithDefaults() Options {
 	if o.LogEvery == 0 {
 		o.LogEvery = 100
 	}
+	if o.Score != nil && o.Measure == (Measure{}) {
+		o.Measure = AccuracyMeasure
+	}
 	return o
+}
+
+// checkThreshold checks a target or stage threshold v named field against
+// measure m (zero when not known yet, as when decoding JSON: then only
+// that v is finite).
+func checkThreshold(field string, v float64, m Measure) error {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return fmt.Errorf("train: %s = %v is not allowed: must be finite (0: none)", field, v)
+	case m.Name == "accuracy" && !(v >= 0 && v <= 1):
+		return fmt.Errorf("train: %s = %v is not allowed: the run is scored by accuracy, so it must be in [0, 1] (0: none)", field, v)
+	case m.Name != "" && !m.HigherIsBetter && v < 0:
+		return fmt.Errorf("train: %s = %v is not allowed: the run is scored by %s (lower is better), so it must be >= 0 (0: none)", field, v, m.Name)
+	}
+	return nil
 }
 
 // Validate checks options that already have their defaults (see
@@ -191,6 +263,15 @@ func (o Options) Validate() error {
 	if !(o.TargetAccuracy >= 0 && o.TargetAccuracy <= 1) {
 		return fmt.Errorf("train: target_accuracy = %v is not allowed: must be in [0, 1] (0: no early stop)", o.TargetAccuracy)
 	}
+	if o.TargetAccuracy != 0 && o.Measure.Name != "" && o.Measure.Name != "accuracy" {
+		return fmt.Errorf("train: target_accuracy = %v is not allowed: the run is scored by %s (%s is better), not accuracy; set target instead", o.TargetAccuracy, o.Measure.Name, o.Measure.direction())
+	}
+	if o.Target != 0 && o.TargetAccuracy != 0 {
+		return fmt.Errorf("train: target = %v is not allowed together with target_accuracy = %v: set one of them", o.Target, o.TargetAccuracy)
+	}
+	if err := checkThreshold("target", o.Target, o.Measure); err != nil {
+		return err
+	}
 	if o.LogEvery < 0 {
 		return fmt.Errorf("train: log_every = %d is not allowed: must be > 0", o.LogEvery)
 	}
@@ -198,8 +279,12 @@ func (o Options) Validate() error {
 		if s.Source == nil {
 			return fmt.Errorf("train: curriculum[%d] (%q) has no source", i, s.Name)
 		}
-		if !(s.Threshold >= 0 && s.Threshold <= 1) {
-			return fmt.Errorf("train: curriculum[%d].threshold = %v is not allowed: must be in [0, 1]", i, s.Threshold)
+		m := o.Measure
+		if m.Name == "" {
+			m = AccuracyMeasure
+		}
+		if err := checkThreshold(fmt.Sprintf("curriculum[%d].threshold", i), s.Threshold, m); err != nil {
+			return err
 		}
 	}
 	for i, l := range o.Losses {

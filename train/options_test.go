@@ -50,6 +50,7 @@ func TestDecodeOptions(t *testing.T) {
 		{`{"schedule": {"type": "linear"}}`, `schedule.type = "linear" is not allowed`},
 		{`{"schedule": {"type": "cosine", "min_lr": 1}}`, `schedule.min_lr = 1 is not allowed`},
 		{`{"target_accuracy": 1.5}`, `target_accuracy = 1.5 is not allowed: must be in [0, 1]`},
+		{`{"target_accuracy": 0.9, "target": 0.01}`, `target = 0.01 is not allowed together with target_accuracy = 0.9: set one of them`},
 		{`{"losses": [{"type": "fr", "params": {"metric": "l9"}}]}`, `losses[0].params.metric = "l9" is not allowed`},
 		{`{"losses": [{"lambda": 2}]}`, `losses[0].type is missing`},
 		{`{"steps": 1} {}`, `more than one JSON value`},
@@ -75,8 +76,8 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{"wrong outputs", newSignTask(8), Options{Losses: []LossSpec{{Type: "cross_entropy", Params: map[string]any{"outputs": []any{1.0, 5.0}}}}}, "params.outputs = [1,5] is not allowed"},
 		{"batch shape", sourceFunc(func(rng *rand.Rand, size int) (*batch.Batch, error) { return batch.New(size, 5, 3, 3) }), Options{Steps: 2, EvalEvery: -1}, "step 1: the source gave a batch of 4 trials with 3 inputs"},
 		{"eval batch shape", sourceFunc(func(rng *rand.Rand, size int) (*batch.Batch, error) { return batch.New(size, 5, 2, 4) }), Options{Steps: 2}, "evaluation batch 0: the source gave a batch of 4 trials with 2 inputs and 4 outputs"},
-		{"target without score", newSignTask(8), Options{TargetAccuracy: 0.9}, "need accuracy: set Options.Score"},
-		{"target without eval", newSignTask(8), Options{TargetAccuracy: 0.9, EvalEvery: -1, Score: func(*batch.Batch, []float32) (float64, error) { return 1, nil }}, "eval_every = -1 (never) is not allowed"},
+		{"target without score", newSignTask(8), Options{TargetAccuracy: 0.9}, "need a score: set Options.Score"},
+		{"target without eval", newSignTask(8), Options{TargetAccuracy: 0.9, EvalEvery: -1, Score: func([]*batch.Batch, [][]float32) (float64, error) { return 1, nil }}, "eval_every = -1 (never) is not allowed"},
 		{"state_pred tau", newSignTask(8), Options{Steps: 2, Losses: []LossSpec{{Type: "state_pred", Params: map[string]any{"tau": 8.0}}}}, "tau = 8 is not allowed for batches of 8 steps"},
 	}
 	for _, c := range cases {
@@ -150,7 +151,7 @@ func TestProgressBar(t *testing.T) {
 	for s := 1; s <= 10; s++ {
 		r := Record{Step: s, Total: 0.5}
 		if s == 10 {
-			r.Eval = &Eval{Accuracy: 0.75}
+			r.Eval = &Eval{Accuracy: 0.75, Measure: "accuracy", Value: 0.75}
 		}
 		p.step(r)
 	}

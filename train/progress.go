@@ -31,10 +31,10 @@ func newProgress(o Options, names []string, start int) progress {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return newBar(w, o.Steps, start)
 	}
-	return &logProgress{w: w, every: o.LogEvery, total: o.Steps, names: names, start: start, t0: time.Now(), acc: math.NaN()}
+	return &logProgress{w: w, every: o.LogEvery, total: o.Steps, names: names, start: start, t0: time.Now()}
 }
 
-// newBar shows a progress bar (step count, loss, accuracy, steps/s, ETA).
+// newBar shows a progress bar (step count, loss, the measure, steps/s, ETA).
 func newBar(w io.Writer, steps, start int) *barProgress {
 	bar := progressbar.NewOptions(steps,
 		progressbar.OptionSetWriter(w),
@@ -47,7 +47,7 @@ func newBar(w io.Writer, steps, start int) *barProgress {
 		progressbar.OptionSetWidth(24),
 	)
 	_ = bar.Set(start)
-	return &barProgress{bar: bar, w: w, acc: math.NaN()}
+	return &barProgress{bar: bar, w: w}
 }
 
 type nopProgress struct{}
@@ -59,22 +59,34 @@ func (nopProgress) finish()     {}
 type barProgress struct {
 	bar *progressbar.ProgressBar
 	w   io.Writer
-	acc float64
+	ev  *Eval // the last evaluation
+}
+
+// measureText writes the measure of e, as "acc 0.914" or "nmse 0.0312";
+// "" without one.
+func measureText(e *Eval) string {
+	switch {
+	case e == nil || e.Measure == "" || math.IsNaN(e.Value):
+		return ""
+	case e.Measure == AccuracyMeasure.Name:
+		return fmt.Sprintf("acc %.3f", e.Value)
+	}
+	return fmt.Sprintf("%s %.4g", e.Measure, e.Value)
 }
 
 func (p *barProgress) step(r Record) {
 	if r.Eval != nil {
-		p.acc = r.Eval.Accuracy
+		p.ev = r.Eval
 	}
 	d := fmt.Sprintf("loss %.4g", r.Total)
-	if !math.IsNaN(p.acc) {
-		d += fmt.Sprintf(" acc %.3f", p.acc)
+	if m := measureText(p.ev); m != "" {
+		d += " " + m
 	}
 	p.bar.Describe(d)
 	_ = p.bar.Set(r.Step)
 }
 
-func (p *barProgress) eval(e *Eval) { p.acc = e.Accuracy }
+func (p *barProgress) eval(e *Eval) { p.ev = e }
 
 func (p *barProgress) finish() { _ = p.bar.Exit(); fmt.Fprintln(p.w) }
 
@@ -87,13 +99,13 @@ type logProgress struct {
 	names        []string
 	start        int
 	t0           time.Time
-	acc          float64
+	ev           *Eval // the last evaluation
 	last         Record
 }
 
 func (p *logProgress) step(r Record) {
 	if r.Eval != nil {
-		p.acc = r.Eval.Accuracy
+		p.ev = r.Eval
 	}
 	p.last = r
 	if r.Step%p.every != 0 && r.Step != p.total {
@@ -112,8 +124,8 @@ func (p *logProgress) line(r Record) {
 		}
 		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
 	}
-	if !math.IsNaN(p.acc) {
-		fmt.Fprintf(&b, "  acc %.3f", p.acc)
+	if m := measureText(p.ev); m != "" {
+		fmt.Fprintf(&b, "  %s", m)
 	}
 	fmt.Fprintf(&b, "  lr %.3g", r.LR)
 	if el := time.Since(p.t0).Seconds(); el > 0 && r.Step > p.start {
@@ -125,9 +137,12 @@ func (p *logProgress) line(r Record) {
 }
 
 func (p *logProgress) eval(e *Eval) {
-	if !math.IsNaN(e.Accuracy) {
-		fmt.Fprintf(p.w, "evaluation at step %d: accuracy %.3f, mse %.4g (%d trials)\n", e.Step, e.Accuracy, e.MSE, e.Trials)
-	} else {
+	switch {
+	case e.Measure == AccuracyMeasure.Name && !math.IsNaN(e.Value):
+		fmt.Fprintf(p.w, "evaluation at step %d: accuracy %.3f, mse %.4g (%d trials)\n", e.Step, e.Value, e.MSE, e.Trials)
+	case e.Measure != "" && e.Measure != "mse" && !math.IsNaN(e.Value):
+		fmt.Fprintf(p.w, "evaluation at step %d: %s %.4g, mse %.4g (%d trials)\n", e.Step, e.Measure, e.Value, e.MSE, e.Trials)
+	default:
 		fmt.Fprintf(p.w, "evaluation at step %d: mse %.4g (%d trials)\n", e.Step, e.MSE, e.Trials)
 	}
 }

@@ -26,8 +26,8 @@ type Status int
 const (
 	// StepLimit: the run did all its steps.
 	StepLimit Status = iota
-	// Converged: an evaluation reached the target accuracy (or the last
-	// curriculum stage's threshold).
+	// Converged: an evaluation reached the target (Options.Target or
+	// TargetAccuracy, or the last curriculum stage's threshold).
 	Converged
 	// Interrupted: the context was cancelled; the step in progress was
 	// finished and a checkpoint written.
@@ -66,25 +66,58 @@ func (s *Status) UnmarshalText(b []byte) error {
 
 // Eval is the result of one evaluation on the held-out trials.
 type Eval struct {
-	Step     int     `json:"step"`
-	Trials   int     `json:"trials"`
-	Accuracy float64 `json:"accuracy"` // NaN (null in JSON) without a Score function
-	MSE      float64 `json:"mse"`      // masked MSE of the outputs
+	Step   int `json:"step"`
+	Trials int `json:"trials"`
+	// Accuracy is Value when the measure is accuracy; NaN (null in JSON)
+	// otherwise.
+	Accuracy float64 `json:"accuracy"`
+	MSE      float64 `json:"mse"` // masked MSE of the outputs
+	// Measure names the run's measure ("" without a Score function) and
+	// Value is its value (NaN, null in JSON, without one).
+	Measure string  `json:"measure,omitempty"`
+	Value   float64 `json:"value"`
 }
 
-// MarshalJSON writes NaN accuracy as null.
+type evalJSON struct {
+	Step     int      `json:"step"`
+	Trials   int      `json:"trials"`
+	Accuracy *float64 `json:"accuracy"`
+	MSE      float64  `json:"mse"`
+	Measure  string   `json:"measure,omitempty"`
+	Value    *float64 `json:"value"`
+}
+
+// MarshalJSON writes NaN accuracy and value as null.
 func (e Eval) MarshalJSON() ([]byte, error) {
-	type plain struct {
-		Step     int      `json:"step"`
-		Trials   int      `json:"trials"`
-		Accuracy *float64 `json:"accuracy"`
-		MSE      float64  `json:"mse"`
-	}
-	p := plain{Step: e.Step, Trials: e.Trials, MSE: e.MSE}
+	p := evalJSON{Step: e.Step, Trials: e.Trials, MSE: e.MSE, Measure: e.Measure}
 	if !math.IsNaN(e.Accuracy) {
 		p.Accuracy = &e.Accuracy
 	}
+	if !math.IsNaN(e.Value) {
+		p.Value = &e.Value
+	}
 	return json.Marshal(p)
+}
+
+// UnmarshalJSON reads null accuracy and value as NaN. An evaluation
+// written before Eval had a measure, with an accuracy, reads as measure
+// accuracy.
+func (e *Eval) UnmarshalJSON(b []byte) error {
+	var p evalJSON
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*e = Eval{Step: p.Step, Trials: p.Trials, MSE: p.MSE, Measure: p.Measure, Accuracy: math.NaN(), Value: math.NaN()}
+	if p.Accuracy != nil {
+		e.Accuracy = *p.Accuracy
+	}
+	if p.Value != nil {
+		e.Value = *p.Value
+	}
+	if p.Measure == "" && p.Value == nil && p.Accuracy != nil {
+		e.Measure, e.Value = AccuracyMeasure.Name, *p.Accuracy
+	}
+	return nil
 }
 
 // Record is what a Recorder sees after each step.
@@ -132,6 +165,8 @@ type Result struct {
 	Loss      float64   `json:"loss"`   // last step's total
 	Eval      *Eval     `json:"eval"`   // last evaluation
 	Best      *Eval     `json:"best"`   // best evaluation (the one saved as best.npz)
+	// Measure is the run's measure; nil without a Score function.
+	Measure *Measure `json:"measure,omitempty"`
 	// Wall is the run's total wall time, counting time before a resume.
 	Wall           time.Duration `json:"wall_ns"`
 	StepsPerSecond float64       `json:"steps_per_second"` // of this call
@@ -168,7 +203,7 @@ const (
 )
 
 // Run trains m on batches from src (or on opts.Curriculum) until opts.Steps
-// steps are done, an evaluation reaches the target accuracy, ctx is
+// steps are done, an evaluation reaches the target (when one is set), ctx is
 // cancelled or an error occurs. The model's parameters are updated in
 // place. A Result is returned in every case where the run started (with
 // status Failed alongside a non-nil error).
@@ -320,15 +355,15 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 		}
 		stages = []Stage{{Name: "", Source: src}}
 	}
-	needsScore := o.TargetAccuracy > 0
+	needsScore := o.Target != 0 || o.TargetAccuracy > 0
 	for _, s := range o.Curriculum {
-		needsScore = needsScore || s.Threshold > 0
+		needsScore = needsScore || s.Threshold != 0
 	}
 	if needsScore && o.Score == nil {
-		return nil, errors.New("train: target_accuracy and curriculum thresholds need accuracy: set Options.Score")
+		return nil, errors.New("train: target, target_accuracy and curriculum thresholds need a score: set Options.Score")
 	}
 	if needsScore && o.EvalEvery < 0 {
-		return nil, fmt.Errorf("train: eval_every = %d (never) is not allowed with a target accuracy or curriculum thresholds: they are checked at evaluations", opts.EvalEvery)
+		return nil, fmt.Errorf("train: eval_every = %d (never) is not allowed with a target or curriculum thresholds: they are checked at evaluations", opts.EvalEvery)
 	}
 	dims := m.Dims()
 	defs, err := parseLosses(o.Losses, dims[2])
@@ -579,6 +614,10 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 	start := time.Now()
 	wall := func() time.Duration { return t.wallBefore + time.Since(start) }
 	res = &Result{LossNames: t.names, Best: t.best}
+	if t.opts.Score != nil {
+		m := t.opts.Measure
+		res.Measure = &m
+	}
 	fail := func(e error) (*Result, error) {
 		res.Status, res.Error = Failed, e.Error()
 		res.Step, res.Stage, res.Best = t.step, t.stage, t.best
@@ -590,7 +629,7 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 		if err := os.MkdirAll(t.opts.Dir, 0o755); err != nil {
 			return nil, fmt.Errorf("train: run directory: %w", err)
 		}
-		if t.hist, err = openHistory(filepath.Join(t.opts.Dir, HistoryFile), t.names, t.step, fresh); err != nil {
+		if t.hist, err = openHistory(filepath.Join(t.opts.Dir, HistoryFile), t.names, t.opts.Measure, t.step, fresh); err != nil {
 			return nil, err
 		}
 	}
@@ -690,7 +729,7 @@ loop:
 				return fail(err)
 			}
 			res.Timing.Eval += time.Since(te)
-			if thr := t.threshold(); thr > 0 && !math.IsNaN(ev.Accuracy) && ev.Accuracy >= thr {
+			if thr := t.threshold(); thr != 0 && t.opts.Measure.reached(ev.Value, thr) {
 				if t.stage+1 < len(t.stages) {
 					t.stage++
 					// best.npz is the best model on the latest stage: an
@@ -774,10 +813,15 @@ loop:
 	return res, nil
 }
 
+// threshold is the value of the measure that completes the current stage
+// (0: none).
 func (t *trainer) threshold() float64 {
 	thr := t.stages[t.stage].Threshold
 	if t.stage == len(t.stages)-1 && thr == 0 {
-		thr = t.opts.TargetAccuracy
+		thr = t.opts.Target
+		if thr == 0 {
+			thr = t.opts.TargetAccuracy
+		}
 	}
 	return thr
 }
@@ -807,15 +851,16 @@ func (t *trainer) record(rec Record) error {
 }
 
 // considerBest saves best.npz when ev beats the best evaluation so far on
-// the current curriculum stage: higher accuracy, or (equal or no accuracy)
+// the current curriculum stage: a better value of the run's measure, in its
+// direction, or (equal values, no score, or a best of another measure) a
 // lower MSE.
 func (t *trainer) considerBest(ev *Eval, wall time.Duration) error {
 	b := t.best
 	better := b == nil
 	if !better {
 		switch {
-		case !math.IsNaN(ev.Accuracy) && !math.IsNaN(b.Accuracy) && ev.Accuracy != b.Accuracy:
-			better = ev.Accuracy > b.Accuracy
+		case ev.Measure != "" && b.Measure == ev.Measure && !math.IsNaN(ev.Value) && !math.IsNaN(b.Value) && ev.Value != b.Value:
+			better = t.opts.Measure.better(ev.Value, b.Value)
 		default:
 			better = ev.MSE < b.MSE
 		}
@@ -1153,8 +1198,9 @@ func (t *trainer) evaluate() (*Eval, error) {
 	if err := t.prepareEval(); err != nil {
 		return nil, err
 	}
-	ev := &Eval{Step: t.step, Accuracy: math.NaN()}
-	var correct, se, sw float64
+	ev := &Eval{Step: t.step, Accuracy: math.NaN(), Value: math.NaN()}
+	var se, sw float64
+	outs := make([][]float32, len(t.evalSet))
 	for j, b := range t.evalSet {
 		out, err := t.forward(b)
 		if err != nil {
@@ -1165,20 +1211,24 @@ func (t *trainer) evaluate() (*Eval, error) {
 			se += float64(b.Mask[i]) * d * d
 			sw += float64(b.Mask[i])
 		}
-		if t.opts.Score != nil {
-			acc, err := t.opts.Score(b, out)
-			if err != nil {
-				return nil, fmt.Errorf("train: evaluation batch %d: score: %w", j, err)
-			}
-			correct += acc * float64(b.Size)
-		}
+		outs[j] = out
 		ev.Trials += b.Size
 	}
 	if sw > 0 {
 		ev.MSE = se / sw
 	}
 	if t.opts.Score != nil && ev.Trials > 0 {
-		ev.Accuracy = correct / float64(ev.Trials)
+		v, err := t.opts.Score(t.evalSet, outs)
+		if err != nil {
+			return nil, fmt.Errorf("train: evaluation: score: %w", err)
+		}
+		if math.IsNaN(v) {
+			return nil, fmt.Errorf("train: evaluation: score: the %s is NaN", t.opts.Measure.Name)
+		}
+		ev.Measure, ev.Value = t.opts.Measure.Name, v
+		if ev.Measure == AccuracyMeasure.Name {
+			ev.Accuracy = v
+		}
 	}
 	return ev, nil
 }

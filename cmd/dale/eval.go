@@ -110,10 +110,14 @@ func runEval(ctx context.Context, args []string, e *env) error {
 	if err := psychometricFigureFor(fig, r.task, ev.psy); err != nil {
 		return runtimeError{err}
 	}
-	fmt.Fprintf(e.stdout, "dale eval: %s on %d fresh trials (seed %d): accuracy %.3f (chance %.2f%s)%s\n",
-		path, mt.Trials, seed, mt.Accuracy, mt.Chance, idealText(mt), byConditionText(mt))
+	fmt.Fprintf(e.stdout, "dale eval: %s on %d fresh trials (seed %d): %s%s\n",
+		path, mt.Trials, seed, scoreText(mt), byConditionText(mt))
 	for _, c := range mt.Psychometric {
-		fmt.Fprintf(e.stdout, "  psychometric %s: bias %.3g, slope %.3g (σ %.3g) over %s\n", c.Label, c.Fit.Bias, c.Fit.Slope, c.Fit.Sigma, c.Evidence)
+		fit := "converged"
+		if !c.Fit.Converged {
+			fit = "not converged: " + c.Fit.Reason
+		}
+		fmt.Fprintf(e.stdout, "  psychometric %s: bias %.3g, slope %.3g (σ %.3g) over %s (%s)\n", c.Label, c.Fit.Bias, c.Fit.Slope, c.Fit.Sigma, c.Evidence, fit)
 	}
 	fmt.Fprintf(e.stdout, "dale eval: wrote %s", out)
 	if len(ev.psy) > 0 {

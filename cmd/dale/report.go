@@ -28,8 +28,8 @@ type metrics struct {
 	Checkpoint     string                 `json:"checkpoint"`
 	Trials         int                    `json:"trials"`
 	Seed           uint64                 `json:"seed"`
-	Accuracy       float64                `json:"accuracy"`
-	Chance         float64                `json:"chance"`
+	Accuracy       *float64               `json:"accuracy,omitempty"` // choice tasks only
+	Chance         *float64               `json:"chance,omitempty"`   // choice tasks only
 	FixationBreaks float64                `json:"fixation_breaks"`
 	MSE            float64                `json:"mse"`
 	Error          *float64               `json:"error,omitempty"`
@@ -40,46 +40,27 @@ type metrics struct {
 	// inputs (pdm, ctxdm, multisensory, romo): the ceiling to compare with.
 	IdealObserver *idealScore     `json:"ideal_observer,omitempty"`
 	Training      json.RawMessage `json:"training,omitempty"`
+	// NoAnswer counts the trials with no correct answer (pdm at 0 %),
+	// left out of accuracy and by_condition.
+	NoAnswer int `json:"no_answer"`
+	// Measures holds every measure of the task's Score, by name.
+	Measures map[string]float64 `json:"measures"`
+	// Target is the task's acceptance target and whether it is met.
+	Target targetResult `json:"target"`
+}
+
+// targetResult is a task's target (tasks.Target) and whether the
+// network meets it.
+type targetResult struct {
+	Measure        string  `json:"measure"`
+	Value          float64 `json:"value"`
+	HigherIsBetter bool    `json:"higher_is_better"`
+	Met            bool    `json:"met"`
 }
 
 type idealScore struct {
 	Accuracy    float64                `json:"accuracy"`
 	ByCondition []tasks.ConditionScore `json:"by_condition"`
-}
-
-// concat joins batches of one task into one, padding to the longest trial
-// (padding has mask 0).
-func concat(bs []*batch.Batch) (*batch.Batch, error) {
-	if len(bs) == 1 {
-		return bs[0], nil
-	}
-	size, steps := 0, 0
-	for _, b := range bs {
-		size += b.Size
-		steps = max(steps, b.Steps)
-	}
-	out, err := batch.New(size, steps, bs[0].In, bs[0].Out)
-	if err != nil {
-		return nil, err
-	}
-	out.Trials = make([]batch.Trial, 0, size)
-	row := 0
-	for _, b := range bs {
-		for i := 0; i < b.Size; i++ {
-			for t := 0; t < b.Steps; t++ {
-				copy(out.Inputs[out.At(row, t, 0, out.In):][:out.In], b.Inputs[b.At(i, t, 0, b.In):][:b.In])
-				copy(out.Targets[out.At(row, t, 0, out.Out):][:out.Out], b.Targets[b.At(i, t, 0, b.Out):][:b.Out])
-				copy(out.Mask[out.At(row, t, 0, out.Out):][:out.Out], b.Mask[b.At(i, t, 0, b.Out):][:b.Out])
-			}
-			if b.Trials != nil {
-				out.Trials = append(out.Trials, b.Trials[i])
-			} else {
-				out.Trials = append(out.Trials, batch.Trial{Steps: b.Steps, Choice: -1})
-			}
-			row++
-		}
-	}
-	return out, nil
 }
 
 // evaluation is a model run on a set of trials, with its score.
@@ -89,10 +70,12 @@ type evaluation struct {
 	score tasks.Score
 	psy   []tasks.Curve
 	ideal *idealScore // nil for tasks without an ideal observer
+	// target is the task's acceptance target.
+	target tasks.Target
 }
 
 func evaluate(m *rnn.Model, task tasks.Task, bs []*batch.Batch) (*evaluation, error) {
-	b, err := concat(bs)
+	b, err := batch.Concat(bs)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +87,7 @@ func evaluate(m *rnn.Model, task tasks.Task, bs []*batch.Batch) (*evaluation, er
 	if err != nil {
 		return nil, err
 	}
-	ev := &evaluation{b: b, res: res, score: s}
+	ev := &evaluation{b: b, res: res, score: s, target: task.Target()}
 	if io, err := tasks.IdealObserver(task, b); err == nil {
 		ev.ideal = &idealScore{Accuracy: io.Accuracy, ByCondition: io.ByCondition}
 	}
@@ -122,12 +105,20 @@ func (ev *evaluation) metrics(task string, checkpoint string, seed uint64) metri
 	s := ev.score
 	mt := metrics{
 		Task: task, Checkpoint: checkpoint, Trials: s.Trials, Seed: seed,
-		Accuracy: s.Accuracy, Chance: s.Chance, FixationBreaks: s.FixationBreaks, MSE: s.MSE,
+		FixationBreaks: s.FixationBreaks, MSE: s.MSE,
 		ByCondition: s.ByCondition, Psychometric: ev.psy, IdealObserver: ev.ideal,
+		NoAnswer: s.NoAnswer, Measures: s.Measures,
+		Target: targetResult{Measure: ev.target.Measure, Value: ev.target.Value, HigherIsBetter: ev.target.HigherIsBetter, Met: ev.target.Met(s)},
+	}
+	if mt.Measures == nil {
+		mt.Measures = map[string]float64{}
 	}
 	if s.Kind == "continuous" {
 		e := s.Error
 		mt.Error, mt.ErrorName = &e, s.ErrorName
+	} else {
+		acc, chance := s.Accuracy, s.Chance
+		mt.Accuracy, mt.Chance = &acc, &chance
 	}
 	if mt.ByCondition == nil {
 		mt.ByCondition = []tasks.ConditionScore{}
@@ -551,6 +542,11 @@ func readHistory(path string) ([]figure.Series, figure.Series, error) {
 		col[h] = i
 	}
 	skip := map[string]bool{"step": true, "accuracy": true, "lr": true, "wall_s": true, "stage": true, "grad_norm": true, "eval_mse": true}
+	for _, h := range head {
+		if strings.HasPrefix(h, "eval_") { // evaluation measures (eval_nmse, eval_r): not loss terms
+			skip[h] = true
+		}
+	}
 	var series []figure.Series
 	var acc figure.Series
 	acc.Name = "accuracy"

@@ -47,7 +47,7 @@ func loadRunConfig(path, task string) (runConfig, string, error) {
 		return rc, dir, err
 	}
 	if task != "" {
-		rc.Task = tasks.Spec{Name: task}
+		rc = rc.WithTask(task)
 	}
 	return rc, dir, nil
 }

@@ -5,16 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
-	"github.com/dale-rnn/dale/batch"
 	"github.com/dale-rnn/dale/internal/blas"
 	"github.com/dale-rnn/dale/mask"
 	"github.com/dale-rnn/dale/rnn"
-	"github.com/dale-rnn/dale/tasks"
 	"github.com/dale-rnn/dale/train"
 )
 
@@ -99,7 +99,6 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 	opts.Dir = out
 	opts.Output = e.stderr
 	opts.Quiet = opts.Quiet || *quiet
-	opts.Score = scoreFunc(r.task)
 	fmt.Fprintf(e.stdout, "dale train: %s, %d neurons, %s engine, BLAS %s; %d steps of %d trials; run directory %s\n",
 		r.task.Name(), r.model.Dims[1], r.model.Engine, blas.Name(), opts.Steps, opts.BatchSize, out)
 	res, runErr := train.Run(ctx, model, r.task, opts)
@@ -128,7 +127,6 @@ func resumeRun(ctx context.Context, dir string, steps int, quiet bool, e *env) e
 	opts.Dir = dir
 	opts.Output = e.stderr
 	opts.Quiet = opts.Quiet || quiet
-	opts.Score = scoreFunc(r.task)
 	fmt.Fprintf(e.stdout, "dale train: resuming %s up to step %d\n", dir, opts.Steps)
 	if cfgJSON, err := marshalRunConfig(r.cfg); err == nil {
 		os.WriteFile(filepath.Join(dir, configFile), cfgJSON, 0o644)
@@ -145,8 +143,10 @@ func finishRun(dir string, r *resolved, res *train.Result, runErr error, e *env)
 	}
 	if res != nil {
 		fmt.Fprintf(e.stdout, "dale train: %s after %d steps, loss %.4g", statusText(res.Status), res.Step, res.Loss)
-		if res.Best != nil {
-			fmt.Fprintf(e.stdout, ", best evaluation accuracy %.3f (step %d)", res.Best.Accuracy, res.Best.Step)
+		if b := res.Best; b != nil && b.Measure != "" && !math.IsNaN(b.Value) {
+			fmt.Fprintf(e.stdout, ", best evaluation %s %.4g (step %d)", b.Measure, b.Value, b.Step)
+		} else if b != nil {
+			fmt.Fprintf(e.stdout, ", best evaluation mse %.4g (step %d)", b.MSE, b.Step)
 		}
 		fmt.Fprintf(e.stdout, ", %.1f s\n", res.Wall.Seconds())
 	}
@@ -181,9 +181,48 @@ func finishRun(dir string, r *resolved, res *train.Result, runErr error, e *env)
 	if err != nil {
 		return runtimeError{err}
 	}
-	fmt.Fprintf(e.stdout, "dale train: %s on %d evaluation trials: accuracy %.3f (chance %.2f%s)%s; %d figures in %s\n",
-		filepath.Base(ckpt), mt.Trials, mt.Accuracy, mt.Chance, idealText(mt), byConditionText(mt), len(figs), filepath.Join(dir, "figures"))
+	fmt.Fprintf(e.stdout, "dale train: %s on %d evaluation trials: %s%s; %d figures in %s\n",
+		filepath.Base(ckpt), mt.Trials, scoreText(mt), byConditionText(mt), len(figs), filepath.Join(dir, "figures"))
 	return nil
+}
+
+// scoreText writes the task's own measure against its target, e.g.
+// "accuracy 0.913 (target >= 0.9, met; chance 0.50, ideal observer
+// 0.951)" or "mse 0.0042 (target < 0.01, met), bit_error 0.0011,
+// bits_held 0.97".
+func scoreText(mt metrics) string {
+	tg := mt.Target
+	op, met := "<", "not met"
+	if tg.HigherIsBetter {
+		op = ">="
+	}
+	if tg.Met {
+		met = "met"
+	}
+	v := mt.Measures[tg.Measure]
+	if tg.Measure == "accuracy" {
+		chance := ""
+		if mt.Chance != nil {
+			chance = fmt.Sprintf("; chance %.2f", *mt.Chance)
+		}
+		text := fmt.Sprintf("accuracy %.3f (target %s %g, %s%s%s)", v, op, tg.Value, met, chance, idealText(mt))
+		if mt.NoAnswer > 0 {
+			text += fmt.Sprintf(", %d trials without a correct answer not scored", mt.NoAnswer)
+		}
+		return text
+	}
+	parts := []string{fmt.Sprintf("%s %.4g (target %s %g, %s)", tg.Measure, v, op, tg.Value, met)}
+	names := make([]string, 0, len(mt.Measures))
+	for k := range mt.Measures {
+		if k != tg.Measure {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		parts = append(parts, fmt.Sprintf("%s %.4g", k, mt.Measures[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func idealText(mt metrics) string {
@@ -211,7 +250,14 @@ func byConditionText(mt metrics) string {
 		if c.Condition != cond {
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%g: %.2f", c.Value, c.Accuracy))
+		if mt.ErrorName != "" {
+			parts = append(parts, fmt.Sprintf("%g: %.3g", c.Value, c.Error))
+		} else {
+			parts = append(parts, fmt.Sprintf("%g: %.2f", c.Value, c.Accuracy))
+		}
+	}
+	if mt.ErrorName != "" {
+		return fmt.Sprintf("; %s by %s %s", mt.ErrorName, cond, strings.Join(parts, ", "))
 	}
 	return fmt.Sprintf("; by %s %s", cond, strings.Join(parts, ", "))
 }
@@ -227,21 +273,6 @@ func areaStarts(areas []mask.Area, n int) []int {
 		starts = append(starts, a.Indices[0])
 	}
 	return starts
-}
-
-func scoreFunc(t tasks.Task) train.ScoreFunc {
-	return func(b *batch.Batch, out []float32) (float64, error) {
-		s, err := t.Score(b, out)
-		if err != nil {
-			return 0, err
-		}
-		if s.Kind == "continuous" {
-			// Continuous tasks have no accuracy; 1 − error orders runs the
-			// same way (best.npz keeps the lowest error).
-			return 1 - s.Error, nil
-		}
-		return s.Accuracy, nil
-	}
 }
 
 // prepareOutDir creates the run directory; an existing non-empty one is an
