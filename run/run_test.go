@@ -75,7 +75,7 @@ func TestRecipesLearn(t *testing.T) {
 			}
 			opts := r.Train
 			opts.Steps, opts.EvalEvery, opts.Quiet, opts.BatchSize = 60, -1, true, 16
-			opts.TargetAccuracy, opts.Curriculum = 0, nil
+			opts.TargetAccuracy, opts.Target, opts.Curriculum = 0, 0, nil
 			var losses []float64
 			opts.Recorder = train.RecorderFunc(func(rec train.Record) error {
 				losses = append(losses, rec.Total)

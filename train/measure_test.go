@@ -47,8 +47,10 @@ func TestMeasureDirection(t *testing.T) {
 		{"higher, target reached", higher, 0.45, 0, Converged, 5, 0, 5, 0.5, "eval_r"},
 		{"lower, target never reached", lower, 0.1, 0, StepLimit, 15, 0, 10, 0.2, "eval_nmse"},
 		{"higher, target never reached", higher, 0.6, 0, StepLimit, 15, 0, 5, 0.5, "eval_r"},
-		{"lower, stage threshold", lower, 0, 0.3, StepLimit, 15, 1, 10, 0.2, "eval_nmse"},
-		{"higher, stage threshold", higher, 0, 0.45, StepLimit, 15, 1, 5, 0.5, "eval_r"},
+		// best.npz restarts with each stage: the best of stage 1 is the
+		// only evaluation made in it, 0.4 at step 15.
+		{"lower, stage threshold", lower, 0, 0.3, StepLimit, 15, 1, 15, 0.4, "eval_nmse"},
+		{"higher, stage threshold", higher, 0, 0.45, StepLimit, 15, 1, 15, 0.4, "eval_r"},
 		{"mse has no column of its own", Measure{Name: "mse"}, 0, 0, StepLimit, 15, 0, 10, 0.2, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
