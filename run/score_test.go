@@ -57,4 +57,3 @@ func TestScoreFunc(t *testing.T) {
 		})
 	}
 }
-
