@@ -23,7 +23,9 @@ const sineDesc = "sine-wave generation: produce a sine wave whose frequency a co
 // A trial draws f from Frequencies. One period, "trial". Scored by "nmse"
 // (1 − R² of each trial, averaged). Conditions: frequency (Hz).
 //
-// Defaults: duration 1000, frequencies 1, 2, 3 Hz, amplitude 1, sigma 0.
+// Defaults: duration 1000, frequencies 1, 2, 3 Hz, amplitude 1, sigma 0
+// (a 1 s trial holds one to three whole periods; pycog's sinewave example
+// cues the frequency the same way).
 //
 // Target (Task.Target): nmse < 0.05.
 type SineParams struct {
@@ -148,8 +150,10 @@ func (t RSGTiming) spans() []span {
 // to the go), gain.
 //
 // Defaults: fixation 100, ready 83, measure uniform(800, 1500), set 83,
-// gain 1, sigma 0. The go is the "response" for the mask: the go cue is
-// the start of production.
+// gain 1, sigma 0 (NeuroGym's ReadySetGo; the 83 ms ready and set flashes
+// are Jazayeri & Shadlen 2010's, whose sample intervals spanned 494–1200
+// ms). The go is the "response" for the mask: the go cue is the start of
+// production.
 //
 // Target (Task.Target): r >= 0.95.
 type RSGParams struct {

@@ -290,8 +290,10 @@ const msDesc = "multisensory integration (Raposo 2012): sum evidence from one or
 // absent modality's channels are 0 (plus noise). Outputs: fixation, left,
 // right. Conditions: modality, coherence, signed_coherence, direction.
 //
-// Defaults: fixation 300, stimulus 750, delay 0, decision 300 (NeuroGym
-// 100), coherences 5, 15, 50 %, sigma 1.
+// Defaults: fixation 300, stimulus 750, delay 0, decision 300 (NeuroGym's
+// MultiSensoryIntegration: fixation 300, stimulus 750, decision 100; dale
+// keeps 200 ms after the Yang mask's 100 ms grace; Raposo et al. 2012
+// showed stimuli for 1000 ms), coherences 5, 15, 50 %, sigma 1.
 //
 // Target (Task.Target): accuracy >= 0.85.
 type MultisensoryParams struct {

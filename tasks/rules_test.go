@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"testing"
@@ -141,7 +142,7 @@ func TestTaskRules(t *testing.T) {
 				t.Fatalf("f1 code %v, want %v", f1, want)
 			}
 		}},
-		{"dms", "", []int{30, 50, 100, 50, 90}, func(t *testing.T, v view, tr batch.Trial) {
+		{"dms", `{"ring": 16}`, []int{30, 50, 100, 50, 90}, func(t *testing.T, v view, tr batch.Trial) {
 			fixateChoose(t, v, tr)
 			if got := v.argmax(v.in, per(tr, "sample").Start, 16); got != int(tr.Conditions["sample"]) {
 				t.Fatalf("sample bump at %d, want %v", got, tr.Conditions["sample"])
@@ -281,7 +282,10 @@ func TestTaskRules(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			params := `{"sigma": 0, "mask": {"kind": "trial"}}`
-			task := mustNew(t, tc.name, params)
+			task, err := New(tc.name, json.RawMessage(params), json.RawMessage(tc.params))
+			if err != nil {
+				t.Fatal(err)
+			}
 			b := sample(t, task, 21, 64)
 			seen := map[int]bool{}
 			for i, tr := range b.Trials {
