@@ -163,12 +163,12 @@ func (t DMSTiming) spans() []span {
 // match, non_match (choice 0 = match). Conditions: sample, test (ring unit
 // index), match (1 or 0).
 //
-// TestInDecision keeps the test on through the decision period. It is a
-// shaping aid for curricula (animals are shaped the same way): with the
-// test visible the match can be read off while it is reported, and a
-// network that has learned that mapping then learns to compute it during
-// the test and hold it. Default false (NeuroGym's task: the decision
-// period shows nothing).
+// TestIntoDecision keeps the test on for that many ms into the decision
+// period (at most the whole period). It is a shaping aid for curricula
+// (animals are shaped the same way): with the test visible the match can
+// be read off while it is reported, and as the overlap shrinks the network
+// learns to compute the match during the test and hold it. Default 0
+// (NeuroGym's task: the decision period shows nothing).
 //
 // Defaults (NeuroGym's DelayMatchSample, after Miller et al. 1996):
 // fixation 300, sample 500, delay 1000, test 500, decision 900, sigma 1,
@@ -181,9 +181,9 @@ func (t DMSTiming) spans() []span {
 // Target (Task.Target): accuracy >= 0.9.
 type DMSParams struct {
 	Common
-	Ring           int       `json:"ring"` // >= 2
-	TestInDecision bool      `json:"test_in_decision"`
-	Timing         DMSTiming `json:"timing"`
+	Ring             int       `json:"ring"`               // >= 2
+	TestIntoDecision float64   `json:"test_into_decision"` // ms
+	Timing           DMSTiming `json:"timing"`
 }
 
 // DefaultDMS returns the default parameters of "dms".
@@ -213,6 +213,9 @@ func (p *DMSParams) build() (Task, error) {
 	}
 	if p.Ring < 2 || p.Ring > 1024 {
 		return nil, fmt.Errorf("ring = %d is not allowed: must be in [2, 1024]", p.Ring)
+	}
+	if !finiteNonNeg(p.TestIntoDecision) || p.TestIntoDecision > 1e6 {
+		return nil, fmt.Errorf("test_into_decision = %v is not allowed: must be a number of ms >= 0", p.TestIntoDecision)
 	}
 	if err := validateTiming(p.DT, "decision", p.Timing.spans()...); err != nil {
 		return nil, err
@@ -247,9 +250,9 @@ func (t *dmsTask) plan(rng *rand.Rand) plan {
 
 func (t *dmsTask) fill(b *batch.Batch, i int, p *plan) {
 	fillSampleTest(b, i, p, t.p.Ring, "test")
-	if t.p.TestInDecision {
+	if n := toSteps(t.p.TestIntoDecision, t.p.DT); n > 0 {
 		q := period(p.periods, "decision")
-		writeRing(b, b.Inputs, b.In, i, q.Start, q.End, 1, t.p.Ring, ringAngle(int(p.cond["test"]), t.p.Ring))
+		writeRing(b, b.Inputs, b.In, i, q.Start, min(q.Start+n, q.End), 1, t.p.Ring, ringAngle(int(p.cond["test"]), t.p.Ring))
 	}
 }
 

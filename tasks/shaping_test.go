@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// TestDMSTestInDecision: the shaping option shows the test through the
-// decision period and changes nothing else; without it the decision period
-// shows nothing but noise-free zeros on the ring.
-func TestDMSTestInDecision(t *testing.T) {
-	for _, on := range []bool{false, true} {
-		p, _ := json.Marshal(map[string]any{"test_in_decision": on, "sigma": 0})
+// TestDMSTestIntoDecision: the shaping option shows the test for the given
+// ms into the decision period and changes nothing else; without it the
+// decision period shows nothing (sigma 0: no noise either).
+func TestDMSTestIntoDecision(t *testing.T) {
+	for _, ms := range []float64{0, 200, 5000} {
+		p, _ := json.Marshal(map[string]any{"test_into_decision": ms, "sigma": 0, "ring": 16})
 		task, err := New("dms", p)
 		if err != nil {
 			t.Fatal(err)
@@ -23,18 +23,22 @@ func TestDMSTestInDecision(t *testing.T) {
 		for i, tr := range b.Trials {
 			test := period(tr.Periods, "test")
 			dec := period(tr.Periods, "decision")
-			for _, s := range []int{dec.Start, dec.End - 1} {
+			shown := min(dec.Start+int(ms/10), dec.End)
+			for s := dec.Start; s < dec.End; s++ {
 				for j := 1; j < b.In; j++ {
 					got := b.Inputs[(i*b.Steps+s)*b.In+j]
 					want := float32(0)
-					if on {
+					if s < shown {
 						want = b.Inputs[(i*b.Steps+test.Start)*b.In+j]
 					}
 					if got != want {
-						t.Fatalf("test_in_decision=%v trial %d step %d ring unit %d = %v, want %v", on, i, s, j, got, want)
+						t.Fatalf("test_into_decision=%v trial %d step %d ring unit %d = %v, want %v", ms, i, s, j, got, want)
 					}
 				}
 			}
 		}
+	}
+	if _, err := New("dms", json.RawMessage(`{"test_into_decision": -1}`)); err == nil {
+		t.Error("test_into_decision = -1 accepted")
 	}
 }

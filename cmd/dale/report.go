@@ -231,9 +231,7 @@ func fitUsable(f tasks.Probit) bool {
 }
 
 // probitReason says why a fit did not converge ("" when it does not say).
-func probitReason(f tasks.Probit) string {
-	return "" // tasks.Probit has no Reason field yet; once it has: return f.Reason
-}
+func probitReason(f tasks.Probit) string { return f.Reason }
 
 // fitNotes are the legend lines of a fit: its bias and slope in the
 // evidence's unit, or that it did not converge and why. A bias beyond
