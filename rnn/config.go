@@ -39,7 +39,8 @@ type Config struct {
 	Dt  float64 `json:"dt"`
 	Tau Floats  `json:"tau"`
 	// LearnAlpha makes alpha (one value per neuron, initialised to dt/tau) a
-	// trained parameter. Default false.
+	// trained parameter; the trainer keeps it in [train.MinAlpha, 1].
+	// Default false.
 	LearnAlpha bool `json:"learn_alpha"`
 
 	// PreactNoise and PostactNoise are the standard deviations of the

@@ -339,11 +339,15 @@ type FlipFlopParams struct {
 	Rate     float64  `json:"rate"`  // pulses per second per bit
 	Pulse    float64  `json:"pulse"` // ms, rounded to at least one step
 	Grace    float64  `json:"grace"` // ms after each pulse onset left unscored
+	// Inputs is how pulses reach the network: "signed" (one channel per
+	// bit carrying ±1) or "on_off" (two channels per bit, "set" then
+	// "reset", each carrying a +1 pulse for its sign).
+	Inputs string `json:"inputs"`
 }
 
 // DefaultFlipFlop returns the default parameters of "flipflop".
 func DefaultFlipFlop() *FlipFlopParams {
-	return &FlipFlopParams{Common: defaultCommon(0), Bits: 3, Duration: Fixed(1000), Rate: 2, Pulse: 10, Grace: 50}
+	return &FlipFlopParams{Common: defaultCommon(0), Bits: 3, Duration: Fixed(1000), Rate: 2, Pulse: 10, Grace: 50, Inputs: "signed"}
 }
 
 type ffTask struct {
@@ -372,10 +376,18 @@ func (p *FlipFlopParams) build() (Task, error) {
 	if err := validateTiming(p.DT, "trial", span{"trial", p.Duration}); err != nil {
 		return nil, fmt.Errorf("duration: %w", err)
 	}
+	in := []Channel{{"pulses", p.Bits}}
+	switch p.Inputs {
+	case "signed":
+	case "on_off":
+		in = []Channel{{"set", p.Bits}, {"reset", p.Bits}}
+	default:
+		return nil, fmt.Errorf("inputs = %q is not allowed: must be \"signed\" or \"on_off\"", p.Inputs)
+	}
 	t := &ffTask{p: *p, width: max(1, toSteps(p.Pulse, p.DT)), grace: toSteps(p.Grace, p.DT)}
 	t.core = core{name: "flipflop", desc: ffDesc, c: p.Common, params: &t.p,
-		in: []Channel{{"pulses", p.Bits}}, out: []Channel{{"memory", p.Bits}},
-		noisy: rangeUnits(0, p.Bits), fixOut: -1, gen: t,
+		in: in, out: []Channel{{"memory", p.Bits}},
+		noisy: rangeUnits(0, Width(in)), fixOut: -1, gen: t,
 		sc:     scorer{kind: continuousScore, errName: "bit_error", trialErr: bitError, summaries: []summary{{key: "pulses"}}, extra: bitsHeld},
 		target: Target{Measure: "mse", Value: 0.01},
 	}
@@ -421,7 +433,15 @@ func (t *ffTask) fill(b *batch.Batch, i int, p *plan) {
 	}
 	for k := 0; k < len(p.aux); k += 3 {
 		u, s, sign := p.aux[k], p.aux[k+1], float32(p.aux[k+2])
-		set(b, b.Inputs, b.In, i, s, min(s+t.width, p.steps), u, sign)
+		if t.p.Inputs == "on_off" {
+			ch := u
+			if sign < 0 {
+				ch = t.p.Bits + u
+			}
+			set(b, b.Inputs, b.In, i, s, min(s+t.width, p.steps), ch, 1)
+		} else {
+			set(b, b.Inputs, b.In, i, s, min(s+t.width, p.steps), u, sign)
+		}
 		set(b, b.Targets, b.Out, i, s, p.steps, u, sign) // later pulses overwrite
 		first[u] = min(first[u], s)
 	}

@@ -993,11 +993,30 @@ func (t *trainer) trainStep(k int, bt *batch.Batch, nz *noise, tm *Timing) (Reco
 		switch w := p.Value.Data().(type) {
 		case []float32:
 			copy(w, t.scratch[i].([]float32))
+			if p.Name == rnn.NameAlpha {
+				clampAlpha(w)
+			}
 		case []float64:
 			copy(w, t.scratch[i].([]float64))
+			if p.Name == rnn.NameAlpha {
+				clampAlpha(w)
+			}
 		}
 	}
 	return rec, graphTime, nil
+}
+
+// MinAlpha is the smallest leak a learned alpha is kept at (tau = dt/alpha
+// at most 1000 dt); the largest is 1 (tau = dt). After every update the
+// trainer projects learned alphas into [MinAlpha, 1]: alpha = dt/tau must
+// stay in (0, 1] for the dynamics to be a leaky integration (alpha > 1
+// overshoots, alpha <= 0 never forgets or grows).
+const MinAlpha = 1e-3
+
+func clampAlpha[T float32 | float64](a []T) {
+	for j, v := range a {
+		a[j] = min(max(v, T(MinAlpha)), 1)
+	}
 }
 
 // setInputs sets the graph's inputs and noise for step k: with SetInputs
