@@ -24,24 +24,40 @@
 // # Recipes
 //
 // Recipe(task) returns a run config made for that task, embedded from
-// recipes/TASK.json: "dale train --task TASK" trains it. All recipes keep
-// a two-area E/I network (MultiAreaEI, exc_pct 0.8, Dale's law on) of
-// ReLU rate units with τ = 100 ms. What they change, and why:
+// recipes/TASK.json: "dale train --task TASK" trains it. Every recipe keeps
+// a 64-neuron two-area E/I network (MultiAreaEI, exc_pct 0.8, Dale's law
+// on) of ReLU rate units with τ = 100 ms and the task's own default
+// parameters (its full timing) as the last stage. What they change, and
+// the diagnosis behind each change (measured; see benchmarks/tasks.sh):
 //
-//   - spectral_radius 1.5 for every task with a memory period (romo,
-//     ctxdm, dms, dmc, gonogo, flipflop). The default initialisation
-//     (nn4n's U(−1/√N, 1/√N) magnitudes on a sparse mask, then the global
-//     E/I balance) leaves the effective recurrent matrix with spectral
-//     radius ≈ 0.16 at N = 64, so activity and gradients decay by
-//     (1 − α + αρ)^T ≈ 1e−4 over a 1 s delay (T = 100 steps, α = 0.1) and
-//     nothing learns to bridge it. Scaled to 1.5 (pycog's ρ for E/I
-//     networks, Song et al. 2016) the leading modes persist.
-//   - a curriculum on the delay for the tasks that must hold a decision
-//     or a sample over long or variable delays (ctxdm, dmc, dms): the
-//     stimulus-to-choice mapping is learned with no delay first, then the
-//     delay grows to the task's own.
+//   - Spectral radius 1.5 for the tasks with a memory period (romo, ctxdm,
+//     dms, dmc, gonogo, flipflop). nn4n's initialisation (U(−1/√N, 1/√N)
+//     magnitudes on a sparse mask, then the global E/I balance) leaves the
+//     effective recurrent matrix with spectral radius 0.16 at N = 64, so
+//     activity and gradients decay by (1 − α + αρ)^T ≈ 1.5e−4 over a 1 s
+//     delay (T = 100 steps, α = 0.1). pycog scales E/I networks to 1.5.
+//   - A curriculum on the delay (0, 300, 600 ms, then the task's) for romo,
+//     dmc and ctxdm. Even at ρ = 1.5, romo seeds 2 and 3 stayed at 0.71 —
+//     f2 against a fixed threshold, no memory of f1 — and dmc at chance:
+//     the gradient through a 1 s delay is too weak to find the
+//     stimulus–choice mapping. Learned with no delay, the mapping then
+//     survives each longer delay at the first evaluation.
+//   - dms is shaped the way animals are: the test is first shown through
+//     the decision period with no delay and no test period (the comparison
+//     alone), then the delay grows, then the test period grows 100, 200,
+//     350, 500 ms (jumping to 500 ms stayed at chance: the test overwrites
+//     the held sample on the same input units), then the test's overlap
+//     with the decision period shrinks 900, 450, 200, 100, 0 ms.
+//   - ctxdm learns at 3e−3 with a cosine decay: at 1e−2 the accuracy
+//     swung by ±0.1 between evaluations and collapsed to chance once the
+//     delay became variable.
+//   - flipflop learns each neuron's time constant (learn_alpha): with
+//     τ = 100 ms fixed, a 10 ms pulse moves the state too little and
+//     outputs settled for 400 ms after each pulse (mse 0.03–0.04 after
+//     4000 steps at N = 64, 128 or 256); with learned α it reaches mse
+//     0.005 in under 1000 steps.
 //
-// Each recipe sets target_accuracy a little above the task's acceptance
-// target so that the network saved as best.npz still meets it on fresh
-// trials; benchmarks/tasks.sh trains every recipe and prints the table.
+// Each recipe's early-stop target (train.target_accuracy or train.target)
+// sits a little beyond the task's acceptance target, so that best.npz
+// still meets it on fresh trials.
 package run
