@@ -10,7 +10,7 @@
 # OpenBLAS when it loads. One training at a time (the machine may have two
 # cores). Each run's directory stays in OUT (default benchmarks/out/tasks);
 # the table goes to stdout and OUT/table.md. It exits 1 if any target is
-# missed. Needs jq. Takes about an hour on 2 cores.
+# missed. Needs jq. Takes about 15 minutes on 2 cores.
 #
 # Columns: steps trained (the recipe stops early at its target), wall
 # seconds of dale train, the task's own measures, its target and whether it
