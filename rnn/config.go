@@ -324,11 +324,14 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("%w (in %s)", err, path)
 	}
-	cfg.resolvePaths(filepath.Dir(path))
+	cfg.ResolvePaths(filepath.Dir(path))
 	return cfg, nil
 }
 
-func (c *Config) resolvePaths(dir string) {
+// ResolvePaths takes the relative file paths of c (.npy weights, biases
+// and plasticity, the masks .npz) against dir, as LoadConfig does for the
+// config file's folder. Absolute paths and keywords stay as they are.
+func (c *Config) ResolvePaths(dir string) {
 	fix := func(p string) string {
 		if p == "" || filepath.IsAbs(p) {
 			return p

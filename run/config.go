@@ -255,13 +255,8 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: %v", err)
 	}
-	if mcfg.MaskFile != "" && dir != "" && !filepath.IsAbs(mcfg.MaskFile) {
-		mcfg.MaskFile = filepath.Join(dir, mcfg.MaskFile)
-	}
-	for i, w := range mcfg.Weights {
-		if strings.HasSuffix(w, ".npy") && dir != "" && !filepath.IsAbs(w) {
-			mcfg.Weights[i] = filepath.Join(dir, w)
-		}
+	if dir != "" {
+		mcfg.ResolvePaths(dir)
 	}
 	if r.Mask != nil {
 		min, mh, mout := r.Mask.Masks()

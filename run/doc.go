@@ -1,9 +1,16 @@
-// Package run turns a run configuration — one JSON document with the
-// sections seed, hidden_size, task, curriculum, mask, model and train —
-// into the objects the other packages need (a task, a mask, an rnn.Config
-// and train.Options), and holds the training recipe of every task. It is
-// the library face of "dale train" and "dale config": a Go program gets
-// the same run from the same JSON.
+// Package run is dale's notion of a run: a run configuration — one JSON
+// document with the sections seed, hidden_size, task, curriculum, mask,
+// model and train — resolved into the objects the other packages need (a
+// task, a mask, an rnn.Config and train.Options), the training recipe of
+// every task, and the run directory: training into it (Train, Resume),
+// judging its networks on fresh trials (Open, Dir.Eval, Evaluate, Metrics)
+// and exporting their activity for numpy (Evaluation.Export). "dale train",
+// "dale eval", "dale export" and "dale config" are thin faces of it: a Go
+// program gets the same run, files and numbers from the same JSON.
+//
+// A run directory holds config.json (the resolved config), train's
+// last.npz, best.npz, history.csv and summary.json, metrics.json (the best
+// network on the run's evaluation trials), figures/ and eval/.
 //
 // # Resolving
 //

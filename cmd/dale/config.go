@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+
+	drun "github.com/dale-rnn/dale/run"
 )
 
 func init() {
@@ -23,11 +25,11 @@ func runConfigCmd(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	r, err := resolve(rc, dir)
+	r, err := drun.Resolve(rc, dir)
 	if err != nil {
 		return err
 	}
-	b, err := marshalRunConfig(r.cfg)
+	b, err := drun.Marshal(r.Config)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	drun "github.com/dale-rnn/dale/run"
 	"github.com/dale-rnn/dale/tasks"
 )
 
@@ -49,31 +50,31 @@ func TestConfigEveryTask(t *testing.T) {
 					}
 				}
 			}
-			rc, err := parseRunConfig([]byte(out), "printed")
+			rc, err := drun.Parse([]byte(out), "printed")
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := resolve(rc, "")
+			r, err := drun.Resolve(rc, "")
 			if err != nil {
 				t.Fatalf("printed config does not resolve: %v", err)
 			}
-			again, _ := marshalRunConfig(r.cfg)
+			again, _ := drun.Marshal(r.Config)
 			if string(again) != out {
 				t.Errorf("printed config resolves to something else:\n%s\nvs\n%s", again, out)
 			}
-			in, outs := tasks.Width(r.task.Inputs()), tasks.Width(r.task.Outputs())
+			in, outs := tasks.Width(r.Task.Inputs()), tasks.Width(r.Task.Outputs())
 			// Changing hidden_size alone resizes the model and the mask.
 			rc.HiddenSize = 24
-			r, err = resolve(rc, "")
+			r, err = drun.Resolve(rc, "")
 			if err != nil {
 				t.Fatalf("hidden_size 24: %v", err)
 			}
 			want := fmt.Sprint([]int{in, 24, outs})
-			if got := fmt.Sprint(r.model.Dims); got != want {
+			if got := fmt.Sprint(r.Model.Dims); got != want {
 				t.Errorf("hidden_size 24: model dims %s, want %s", got, want)
 			}
-			if r.mask != nil {
-				_, h, _ := r.mask.Masks()
+			if r.Mask != nil {
+				_, h, _ := r.Mask.Masks()
 				if len(h.Data) != 24*24 {
 					t.Errorf("hidden_size 24: hidden mask has %d entries, want %d", len(h.Data), 24*24)
 				}

@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 
-	"github.com/dale-rnn/dale/rnn"
-	"github.com/dale-rnn/dale/train"
+	drun "github.com/dale-rnn/dale/run"
 )
 
 func init() {
@@ -35,46 +32,29 @@ func (f *evalFlags) register(fs interface {
 	fs.StringVar(&f.seed, "seed", "", "seed of the fresh trials; default: the run's seed + 2 (training uses seed, evaluation seed + 1)")
 }
 
-// load checks the flags and loads the run's config, task and model.
-func (f *evalFlags) load() (*resolved, *rnn.Model, string, uint64, error) {
+// open checks the flags and opens the run directory; it returns the seed
+// of the fresh trials.
+func (f *evalFlags) open() (*drun.Dir, uint64, error) {
 	if f.run == "" {
-		return nil, nil, "", 0, fmt.Errorf("--run is required: the run directory written by dale train")
+		return nil, 0, fmt.Errorf("--run is required: the run directory written by dale train")
 	}
-	if f.trials <= 0 || f.trials > 100000 {
-		return nil, nil, "", 0, fmt.Errorf("--trials = %d is not allowed: must be in [1, 100000]", f.trials)
+	if f.trials <= 0 || f.trials > drun.MaxFreshTrials {
+		return nil, 0, fmt.Errorf("--trials = %d is not allowed: must be in [1, %d]", f.trials, drun.MaxFreshTrials)
 	}
-	var file string
-	switch f.checkpoint {
-	case "best":
-		file = train.BestFile
-	case "last":
-		file = train.LastFile
-	default:
-		return nil, nil, "", 0, fmt.Errorf("--checkpoint = %q is not allowed: must be best or last", f.checkpoint)
+	if f.checkpoint != "best" && f.checkpoint != "last" {
+		return nil, 0, fmt.Errorf("--checkpoint = %q is not allowed: must be best or last", f.checkpoint)
 	}
-	rc, err := readRunConfig("run", f.run)
+	d, err := drun.Open(f.run, "--run")
 	if err != nil {
-		return nil, nil, "", 0, err
+		return nil, 0, err
 	}
-	seed := rc.Seed + 2
+	seed := drun.DefaultEvalSeed(d.Config.Seed)
 	if f.seed != "" {
 		if seed, err = parseSeed(f.seed); err != nil {
-			return nil, nil, "", 0, err
+			return nil, 0, err
 		}
 	}
-	r, err := resolve(rc, f.run)
-	if err != nil {
-		return nil, nil, "", 0, fmt.Errorf("%s: %v", filepath.Join(f.run, configFile), err)
-	}
-	path := filepath.Join(f.run, file)
-	m, _, err := rnn.Load(path)
-	if err != nil {
-		return nil, nil, "", 0, err
-	}
-	if d := m.Dims(); d[0] != r.model.Dims[0] || d[2] != r.model.Dims[2] {
-		return nil, nil, "", 0, fmt.Errorf("%s has dims %v but the run's task needs %v", path, d, r.model.Dims)
-	}
-	return r, m, path, seed, nil
+	return d, seed, nil
 }
 
 func runEval(ctx context.Context, args []string, e *env) error {
@@ -84,32 +64,19 @@ func runEval(ctx context.Context, args []string, e *env) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	r, m, path, seed, err := f.load()
+	d, seed, err := f.open()
 	if err != nil {
 		return err
 	}
-	bs, err := train.EvalBatches(r.task, seed, f.trials, r.train.BatchSize)
+	m, path, err := d.Load(f.checkpoint)
 	if err != nil {
 		return err
 	}
-	ev, err := evaluate(m, r.task, bs)
+	rep, err := d.Eval(m, path, seed, f.trials)
 	if err != nil {
 		return runtimeError{err}
 	}
-	mt := ev.metrics(r.task.Name(), filepath.Base(path), seed)
-	dir := filepath.Join(f.run, "eval")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return runtimeError{err}
-	}
-	name := fmt.Sprintf("seed%d-%s", seed, f.checkpoint)
-	out := filepath.Join(dir, name+".json")
-	if err := writeJSON(out, mt); err != nil {
-		return runtimeError{err}
-	}
-	fig := filepath.Join(dir, name+"-psychometric.png")
-	if err := psychometricFigureFor(fig, r.task, ev.psy); err != nil {
-		return runtimeError{err}
-	}
+	mt := rep.Metrics
 	fmt.Fprintf(e.stdout, "dale eval: %s on %d fresh trials (seed %d): %s%s\n",
 		path, mt.Trials, seed, scoreText(mt), byConditionText(mt))
 	for _, c := range mt.Psychometric {
@@ -119,9 +86,9 @@ func runEval(ctx context.Context, args []string, e *env) error {
 		}
 		fmt.Fprintf(e.stdout, "  psychometric %s: bias %.3g, slope %.3g (σ %.3g) over %s (%s)\n", c.Label, c.Fit.Bias, c.Fit.Slope, c.Fit.Sigma, c.Evidence, fit)
 	}
-	fmt.Fprintf(e.stdout, "dale eval: wrote %s", out)
-	if len(ev.psy) > 0 {
-		fmt.Fprintf(e.stdout, " and %s", fig)
+	fmt.Fprintf(e.stdout, "dale eval: wrote %s", rep.JSON)
+	if rep.Figure != "" {
+		fmt.Fprintf(e.stdout, " and %s", rep.Figure)
 	}
 	fmt.Fprintln(e.stdout)
 	return nil

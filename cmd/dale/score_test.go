@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dale-rnn/dale/rnn"
+	drun "github.com/dale-rnn/dale/run"
 	"github.com/dale-rnn/dale/tasks"
 	"github.com/dale-rnn/dale/train"
 )
@@ -84,7 +86,7 @@ func TestMetricsAndScoreText(t *testing.T) {
 		{"flipflop", 1, true, []string{"mse 0 (target < 0.01, met)", "bit_error 0", "bits_held 1"}, []string{"accuracy", "chance"}},
 		{"flipflop", 0.5, false, []string{"mse 0.25 (target < 0.01, not met)"}, []string{"accuracy"}},
 		{"rsg", 1, true, []string{"r 1 (target >= 0.95, met)", "timing_error 0"}, []string{"accuracy"}},
-		{"pdm", 1, true, []string{"accuracy 1.000 (target >= 0.9, met; chance 0.50)", "without a correct answer not scored"}, nil},
+		{"pdm", 1, true, []string{"accuracy 1.000 (target >= 0.9, met; chance 0.50, ideal observer", "without a correct answer not scored"}, nil},
 		{"gonogo", 0, false, []string{"accuracy 0.000 (target >= 0.95, not met; chance"}, nil},
 	} {
 		t.Run(tc.task, func(t *testing.T) {
@@ -100,11 +102,11 @@ func TestMetricsAndScoreText(t *testing.T) {
 			for i, v := range b.Targets {
 				out[i] = tc.scale * v
 			}
-			s, err := task.Score(b, out)
+			ev, err := drun.Judge(task, b, &rnn.Result{Batch: b.Size, Steps: b.Steps, Outputs: out})
 			if err != nil {
 				t.Fatal(err)
 			}
-			mt := (&evaluation{b: b, score: s, target: task.Target()}).metrics(tc.task, "best.npz", 1)
+			mt := ev.Metrics(tc.task, "best.npz", 1)
 			js, err := json.Marshal(mt)
 			if err != nil {
 				t.Fatal(err)

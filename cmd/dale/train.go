@@ -13,8 +13,7 @@ import (
 	"time"
 
 	"github.com/dale-rnn/dale/internal/blas"
-	"github.com/dale-rnn/dale/mask"
-	"github.com/dale-rnn/dale/rnn"
+	drun "github.com/dale-rnn/dale/run"
 	"github.com/dale-rnn/dale/train"
 )
 
@@ -25,11 +24,6 @@ func init() {
 		run:     runTrain,
 	})
 }
-
-const (
-	configFile  = "config.json"
-	metricsFile = "metrics.json"
-)
 
 func runTrain(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("train", "train [--config run.json] [--task NAME] [--out DIR] [--steps N] [--seed S] [--resume DIR]", e)
@@ -71,43 +65,26 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 			return err
 		}
 	}
-	r, err := resolve(rc, dir)
+	r, err := drun.Resolve(rc, dir)
 	if err != nil {
 		return err
-	}
-	model, err := rnn.New(r.model, nil)
-	if err != nil {
-		return fmt.Errorf("model: %v", err)
 	}
 	out := *outDir
 	if out == "" {
-		out = filepath.Join("runs", fmt.Sprintf("%s-%s", r.task.Name(), time.Now().Format("20060102-150405")))
+		out = filepath.Join("runs", fmt.Sprintf("%s-%s", r.Task.Name(), time.Now().Format("20060102-150405")))
 	}
-	if err := prepareOutDir(out); err != nil {
+	if err := checkOutDir(out); err != nil {
 		return err
 	}
-	// From here on the run directory exists; failures are the run's, not
-	// the user's input.
-	cfgJSON, err := marshalRunConfig(r.cfg)
-	if err != nil {
-		return runtimeError{err}
-	}
-	if err := os.WriteFile(filepath.Join(out, configFile), cfgJSON, 0o644); err != nil {
-		return runtimeError{err}
-	}
-	opts := r.train
-	opts.Dir = out
-	opts.Output = e.stderr
-	opts.Quiet = opts.Quiet || *quiet
 	fmt.Fprintf(e.stdout, "dale train: %s, %d neurons, %s engine, BLAS %s; %d steps of %d trials; run directory %s\n",
-		r.task.Name(), r.model.Dims[1], r.model.Engine, blas.Name(), opts.Steps, opts.BatchSize, out)
-	res, runErr := train.Run(ctx, model, r.task, opts)
-	return finishRun(out, r, res, runErr, e)
+		r.Task.Name(), r.Model.Dims[1], r.Model.Engine, blas.Name(), r.Train.Steps, r.Train.BatchSize, out)
+	oc, err := drun.Train(ctx, r, out, drun.Options{Output: e.stderr, Quiet: *quiet})
+	return report(oc, err, e)
 }
 
 // resumeRun continues the run in dir.
 func resumeRun(ctx context.Context, dir string, steps int, quiet bool, e *env) error {
-	rc, err := readRunConfig("resume", dir)
+	rc, err := drun.ReadConfig(dir, "--resume")
 	if err != nil {
 		return err
 	}
@@ -116,32 +93,28 @@ func resumeRun(ctx context.Context, dir string, steps int, quiet bool, e *env) e
 			return err
 		}
 	}
-	r, err := resolve(rc, dir)
+	r, err := drun.Resolve(rc, dir)
 	if err != nil {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(dir, train.LastFile)); err != nil {
 		return fmt.Errorf("--resume %s: no %s to resume from", dir, train.LastFile)
 	}
-	opts := r.train
-	opts.Dir = dir
-	opts.Output = e.stderr
-	opts.Quiet = opts.Quiet || quiet
-	fmt.Fprintf(e.stdout, "dale train: resuming %s up to step %d\n", dir, opts.Steps)
-	if cfgJSON, err := marshalRunConfig(r.cfg); err == nil {
-		os.WriteFile(filepath.Join(dir, configFile), cfgJSON, 0o644)
-	}
-	_, res, runErr := train.Resume(ctx, dir, r.task, opts)
-	return finishRun(dir, r, res, runErr, e)
+	fmt.Fprintf(e.stdout, "dale train: resuming %s up to step %d\n", dir, r.Train.Steps)
+	oc, err := drun.Resume(ctx, r, dir, drun.Options{Output: e.stderr, Quiet: quiet})
+	return report(oc, err, e)
 }
 
-// finishRun reports a finished (or stopped) run: metrics.json and figures
-// from best.npz on the run's evaluation trials.
-func finishRun(dir string, r *resolved, res *train.Result, runErr error, e *env) error {
-	if runErr != nil && !errors.Is(runErr, context.Canceled) {
-		return runtimeError{fmt.Errorf("%v (the last good checkpoint is in %s)", runErr, dir)}
+// report prints the closing lines of a finished (or stopped) run.
+func report(oc *drun.Outcome, err error, e *env) error {
+	var failed *drun.FailedError
+	if errors.As(err, &failed) {
+		return runtimeError{err}
 	}
-	if res != nil {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if res := oc.Train; res != nil {
 		fmt.Fprintf(e.stdout, "dale train: %s after %d steps, loss %.4g", statusText(res.Status), res.Step, res.Loss)
 		if b := res.Best; b != nil && b.Measure != "" && !math.IsNaN(b.Value) {
 			fmt.Fprintf(e.stdout, ", best evaluation %s %.4g (step %d)", b.Measure, b.Value, b.Step)
@@ -150,39 +123,9 @@ func finishRun(dir string, r *resolved, res *train.Result, runErr error, e *env)
 		}
 		fmt.Fprintf(e.stdout, ", %.1f s\n", res.Wall.Seconds())
 	}
-	ckpt := filepath.Join(dir, train.BestFile)
-	if _, err := os.Stat(ckpt); err != nil {
-		ckpt = filepath.Join(dir, train.LastFile)
-	}
-	m, _, err := rnn.Load(ckpt)
-	if err != nil {
-		return runtimeError{err}
-	}
-	bs, err := train.EvalBatches(r.task, r.train.EvalSeed, r.train.EvalTrials, r.train.BatchSize)
-	if err != nil {
-		return runtimeError{err}
-	}
-	ev, err := evaluate(m, r.task, bs)
-	if err != nil {
-		return runtimeError{err}
-	}
-	mt := ev.metrics(r.task.Name(), filepath.Base(ckpt), r.train.EvalSeed)
-	if res != nil {
-		mt.Training, _ = json.Marshal(res)
-	}
-	if err := writeJSON(filepath.Join(dir, metricsFile), mt); err != nil {
-		return runtimeError{err}
-	}
-	var areas []int
-	if r.mask != nil {
-		areas = areaStarts(r.mask.Areas(), r.model.Dims[1])
-	}
-	figs, err := runFigures(dir, m, r.task, ev, areas)
-	if err != nil {
-		return runtimeError{err}
-	}
+	mt := oc.Metrics
 	fmt.Fprintf(e.stdout, "dale train: %s on %d evaluation trials: %s%s; %d figures in %s\n",
-		filepath.Base(ckpt), mt.Trials, scoreText(mt), byConditionText(mt), len(figs), filepath.Join(dir, "figures"))
+		filepath.Base(oc.Checkpoint), mt.Trials, scoreText(mt), byConditionText(mt), len(oc.Figures), filepath.Join(oc.Dir, drun.FiguresDir))
 	return nil
 }
 
@@ -190,7 +133,7 @@ func finishRun(dir string, r *resolved, res *train.Result, runErr error, e *env)
 // "accuracy 0.913 (target >= 0.9, met; chance 0.50, ideal observer
 // 0.951)" or "mse 0.0042 (target < 0.01, met), bit_error 0.0011,
 // bits_held 0.97".
-func scoreText(mt metrics) string {
+func scoreText(mt drun.Metrics) string {
 	tg := mt.Target
 	op, met := "<", "not met"
 	if tg.HigherIsBetter {
@@ -225,7 +168,7 @@ func scoreText(mt metrics) string {
 	return strings.Join(parts, ", ")
 }
 
-func idealText(mt metrics) string {
+func idealText(mt drun.Metrics) string {
 	if mt.IdealObserver == nil {
 		return ""
 	}
@@ -240,7 +183,7 @@ func statusText(s train.Status) string {
 	return strings.Trim(string(b), `"`)
 }
 
-func byConditionText(mt metrics) string {
+func byConditionText(mt drun.Metrics) string {
 	if len(mt.ByCondition) == 0 {
 		return ""
 	}
@@ -262,22 +205,18 @@ func byConditionText(mt metrics) string {
 	return fmt.Sprintf("; by %s %s", cond, strings.Join(parts, ", "))
 }
 
-// areaStarts gives the first neuron of every area but the first: the
-// boundaries drawn on mask and weight figures.
-func areaStarts(areas []mask.Area, n int) []int {
-	var starts []int
-	for i, a := range areas {
-		if i == 0 || len(a.Indices) == 0 || a.Indices[0] <= 0 || a.Indices[0] >= n {
-			continue
-		}
-		starts = append(starts, a.Indices[0])
+func parseSeed(s string) (uint64, error) {
+	var v uint64
+	if _, err := fmt.Sscan(s, &v); err != nil || fmt.Sprint(v) != strings.TrimSpace(s) {
+		return 0, fmt.Errorf("--seed = %q is not allowed: must be a non-negative integer", s)
 	}
-	return starts
+	return v, nil
 }
 
-// prepareOutDir creates the run directory; an existing non-empty one is an
-// error, so a run never mixes its files with another's.
-func prepareOutDir(dir string) error {
+// checkOutDir refuses a run directory that exists and is not empty, so a
+// run never mixes its files with another's (run.Train checks again as it
+// creates it).
+func checkOutDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case err == nil && len(entries) > 0:
@@ -285,27 +224,5 @@ func prepareOutDir(dir string) error {
 	case err != nil && !os.IsNotExist(err):
 		return fmt.Errorf("--out %s: %v", dir, err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--out %s: %v", dir, err)
-	}
 	return nil
-}
-
-// readRunConfig reads the config.json of the run directory that flag
-// names.
-func readRunConfig(flag, dir string) (runConfig, error) {
-	path := filepath.Join(dir, configFile)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return runConfig{}, fmt.Errorf("--%s %s is not a run directory: %v", flag, dir, err)
-	}
-	return parseRunConfig(data, path)
-}
-
-func parseSeed(s string) (uint64, error) {
-	var v uint64
-	if _, err := fmt.Sscan(s, &v); err != nil || fmt.Sprint(v) != strings.TrimSpace(s) {
-		return 0, fmt.Errorf("--seed = %q is not allowed: must be a non-negative integer", s)
-	}
-	return v, nil
 }

@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"image/png"
@@ -97,7 +97,7 @@ func TestPsychometricLayout(t *testing.T) {
 		{"one", []tasks.Curve{psychometricTestCurve("all", "signed_coherence")}, 700, 500},
 	} {
 		path := filepath.Join(dir, tc.name+".png")
-		if err := psychometricFigureFor(path, ctxdm, tc.curves); err != nil {
+		if err := PsychometricFigure(path, ctxdm, tc.curves); err != nil {
 			t.Fatal(err)
 		}
 		f, err := os.Open(path)
@@ -112,7 +112,7 @@ func TestPsychometricLayout(t *testing.T) {
 	}
 	// No curve with points: no figure, no error.
 	path := filepath.Join(dir, "none.png")
-	if err := psychometricFigureFor(path, ctxdm, []tasks.Curve{{Label: "all"}}); err != nil {
+	if err := PsychometricFigure(path, ctxdm, []tasks.Curve{{Label: "all"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); err == nil {

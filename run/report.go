@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"encoding/csv"
@@ -21,9 +21,9 @@ import (
 	"github.com/dale-rnn/dale/tasks"
 )
 
-// metrics is what metrics.json holds: how the network does on a set of
+// Metrics is what metrics.json holds: how the network does on a set of
 // trials.
-type metrics struct {
+type Metrics struct {
 	Task           string                 `json:"task"`
 	Checkpoint     string                 `json:"checkpoint"`
 	Trials         int                    `json:"trials"`
@@ -38,7 +38,7 @@ type metrics struct {
 	Psychometric   []tasks.Curve          `json:"psychometric,omitempty"`
 	// IdealObserver scores, on the same trials, an observer of the noisy
 	// inputs (pdm, ctxdm, multisensory, romo): the ceiling to compare with.
-	IdealObserver *idealScore     `json:"ideal_observer,omitempty"`
+	IdealObserver *IdealScore     `json:"ideal_observer,omitempty"`
 	Training      json.RawMessage `json:"training,omitempty"`
 	// NoAnswer counts the trials with no correct answer (pdm at 0 %),
 	// left out of accuracy and by_condition.
@@ -46,35 +46,51 @@ type metrics struct {
 	// Measures holds every measure of the task's Score, by name.
 	Measures map[string]float64 `json:"measures"`
 	// Target is the task's acceptance target and whether it is met.
-	Target targetResult `json:"target"`
+	Target TargetResult `json:"target"`
 }
 
-// targetResult is a task's target (tasks.Target) and whether the
+// TargetResult is a task's target (tasks.Target) and whether the
 // network meets it.
-type targetResult struct {
+type TargetResult struct {
 	Measure        string  `json:"measure"`
 	Value          float64 `json:"value"`
 	HigherIsBetter bool    `json:"higher_is_better"`
 	Met            bool    `json:"met"`
 }
 
-type idealScore struct {
+type IdealScore struct {
 	Accuracy    float64                `json:"accuracy"`
 	ByCondition []tasks.ConditionScore `json:"by_condition"`
 }
 
-// evaluation is a model run on a set of trials, with its score.
-type evaluation struct {
+// Evaluation is a model run on a set of trials, with its score.
+type Evaluation struct {
 	b     *batch.Batch
 	res   *rnn.Result
 	score tasks.Score
 	psy   []tasks.Curve
-	ideal *idealScore // nil for tasks without an ideal observer
+	ideal *IdealScore // nil for tasks without an ideal observer
 	// target is the task's acceptance target.
 	target tasks.Target
 }
 
-func evaluate(m *rnn.Model, task tasks.Task, bs []*batch.Batch) (*evaluation, error) {
+// Batch is the trials the network ran on (the evaluation batches joined).
+func (ev *Evaluation) Batch() *batch.Batch { return ev.b }
+
+// Result is the network's outputs, rates and potentials on Batch.
+func (ev *Evaluation) Result() *rnn.Result { return ev.res }
+
+// Score is the task's score of the outputs.
+func (ev *Evaluation) Score() tasks.Score { return ev.score }
+
+// Curves are the psychometric curves (two-choice tasks with a signed
+// evidence axis; nil otherwise).
+func (ev *Evaluation) Curves() []tasks.Curve { return ev.psy }
+
+// Evaluate runs m in evaluation mode (no noise) on the batches of task and
+// scores it: the task's Score, its psychometric curves and, where the task
+// has one, the ideal observer on the same trials.
+func Evaluate(m *rnn.Model, task tasks.Task, bs []*batch.Batch) (*Evaluation, error) {
 	b, err := batch.Concat(bs)
 	if err != nil {
 		return nil, err
@@ -83,13 +99,19 @@ func evaluate(m *rnn.Model, task tasks.Task, bs []*batch.Batch) (*evaluation, er
 	if err != nil {
 		return nil, err
 	}
+	return Judge(task, b, res)
+}
+
+// Judge scores outputs res (res.Outputs at least: [Size, Steps, Out]) that
+// some network produced on the trials b of task, as Evaluate does.
+func Judge(task tasks.Task, b *batch.Batch, res *rnn.Result) (*Evaluation, error) {
 	s, err := task.Score(b, res.Outputs)
 	if err != nil {
 		return nil, err
 	}
-	ev := &evaluation{b: b, res: res, score: s, target: task.Target()}
+	ev := &Evaluation{b: b, res: res, score: s, target: task.Target()}
 	if io, err := tasks.IdealObserver(task, b); err == nil {
-		ev.ideal = &idealScore{Accuracy: io.Accuracy, ByCondition: io.ByCondition}
+		ev.ideal = &IdealScore{Accuracy: io.Accuracy, ByCondition: io.ByCondition}
 	}
 	if s.Kind == "choice" {
 		// Not every choice task has a signed-evidence axis; a task without
@@ -101,14 +123,16 @@ func evaluate(m *rnn.Model, task tasks.Task, bs []*batch.Batch) (*evaluation, er
 	return ev, nil
 }
 
-func (ev *evaluation) metrics(task string, checkpoint string, seed uint64) metrics {
+// Metrics is what metrics.json holds for this evaluation of task's
+// network from checkpoint on trials drawn with seed.
+func (ev *Evaluation) Metrics(task string, checkpoint string, seed uint64) Metrics {
 	s := ev.score
-	mt := metrics{
+	mt := Metrics{
 		Task: task, Checkpoint: checkpoint, Trials: s.Trials, Seed: seed,
 		FixationBreaks: s.FixationBreaks, MSE: s.MSE,
 		ByCondition: s.ByCondition, Psychometric: ev.psy, IdealObserver: ev.ideal,
 		NoAnswer: s.NoAnswer, Measures: s.Measures,
-		Target: targetResult{Measure: ev.target.Measure, Value: ev.target.Value, HigherIsBetter: ev.target.HigherIsBetter, Met: ev.target.Met(s)},
+		Target: TargetResult{Measure: ev.target.Measure, Value: ev.target.Value, HigherIsBetter: ev.target.HigherIsBetter, Met: ev.target.Met(s)},
 	}
 	if mt.Measures == nil {
 		mt.Measures = map[string]float64{}
@@ -126,7 +150,8 @@ func (ev *evaluation) metrics(task string, checkpoint string, seed uint64) metri
 	return mt
 }
 
-func writeJSON(path string, v any) error {
+// WriteJSON writes v as indented JSON to path, atomically.
+func WriteJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
@@ -135,12 +160,12 @@ func writeJSON(path string, v any) error {
 	return npz.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
 }
 
-// psychometricFigureFor draws the curves of an evaluation of task (nil
+// PsychometricFigure draws the curves of an evaluation of task (nil
 // when unknown). Curves labelled "context c, modality m" (ctxdm) are drawn
 // in Mante et al. 2013's layout, one panel per context (row) and modality
 // (column), the panels of the modality the context cues marked relevant;
 // other curves share one panel. Nothing is drawn without a curve.
-func psychometricFigureFor(path string, task tasks.Task, curves []tasks.Curve) error {
+func PsychometricFigure(path string, task tasks.Task, curves []tasks.Curve) error {
 	var nonEmpty []tasks.Curve
 	for _, c := range curves {
 		if len(c.Points) > 0 {
@@ -350,8 +375,10 @@ func contextCurves(curves []tasks.Curve) (ctxs, mods []float64, at map[[2]float6
 	return ctxs, mods, at, len(at) == len(ctxs)*len(mods) && len(at) > 0
 }
 
-// runFigures draws every figure of a run directory's figures/ folder.
-func runFigures(dir string, m *rnn.Model, task tasks.Task, ev *evaluation, areas []int) ([]string, error) {
+// WriteFigures draws every figure of a run directory into dir/figures and
+// returns their paths. areas are the first neurons of the areas after the
+// first (boundaries drawn on the mask and weight maps).
+func WriteFigures(dir string, m *rnn.Model, task tasks.Task, ev *Evaluation, areas []int) ([]string, error) {
 	fdir := filepath.Join(dir, "figures")
 	if err := os.MkdirAll(fdir, 0o755); err != nil {
 		return nil, err
@@ -383,7 +410,7 @@ func runFigures(dir string, m *rnn.Model, task tasks.Task, ev *evaluation, areas
 			}
 		}
 	}
-	if err := add("psychometric.png", psychometricFigureFor(p("psychometric.png"), task, ev.psy)); err != nil {
+	if err := add("psychometric.png", PsychometricFigure(p("psychometric.png"), task, ev.psy)); err != nil {
 		return nil, err
 	}
 
@@ -591,7 +618,7 @@ func readHistory(path string) ([]figure.Series, figure.Series, error) {
 }
 
 // trialsFigure draws k example trials: inputs, targets and outputs.
-func trialsFigure(path string, task tasks.Task, ev *evaluation, k int) error {
+func trialsFigure(path string, task tasks.Task, ev *Evaluation, k int) error {
 	b := ev.b
 	k = min(k, b.Size)
 	names := func(chs []tasks.Channel) []string {
@@ -715,7 +742,7 @@ const (
 // task's condition (pcaConditions), aligned period by period, projects
 // the averages on their first two principal components and draws them,
 // the start of each period marked, with a few single trials faint beneath.
-func pcaFigure(path string, task tasks.Task, ev *evaluation, n int) error {
+func pcaFigure(path string, task tasks.Task, ev *Evaluation, n int) error {
 	b := ev.b
 	if b.Size == 0 || len(b.Trials) != b.Size {
 		return nil
@@ -959,7 +986,7 @@ func pcaFaintTrials(groups []pcaGroup) [][2]int {
 
 // mainCondition is the condition the task's score summarises first (for
 // example coherence), or the first condition in alphabetical order.
-func mainCondition(ev *evaluation) string {
+func mainCondition(ev *Evaluation) string {
 	if len(ev.score.ByCondition) > 0 {
 		return ev.score.ByCondition[0].Condition
 	}

@@ -1,0 +1,313 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/dale-rnn/dale/internal/blas"
+	"github.com/dale-rnn/dale/mask"
+	"github.com/dale-rnn/dale/rnn"
+	"github.com/dale-rnn/dale/train"
+)
+
+// The files of a run directory besides train's (last.npz, best.npz,
+// history.csv, summary.json).
+const (
+	ConfigFile  = "config.json"  // the fully resolved run config
+	MetricsFile = "metrics.json" // the best network on the evaluation trials
+	FiguresDir  = "figures"      // the figures of WriteFigures
+	EvalDir     = "eval"         // Dir.Eval's reports
+)
+
+// FailedError is a failure after the run directory was written to: the
+// run itself failed (a non-finite loss, a full disk), not its input. The
+// last good checkpoint is in Dir.
+type FailedError struct {
+	Dir string
+	Err error
+}
+
+func (e *FailedError) Error() string {
+	return fmt.Sprintf("%v (the last good checkpoint is in %s)", e.Err, e.Dir)
+}
+
+func (e *FailedError) Unwrap() error { return e.Err }
+
+// Options are how Train and Resume report while they run: the progress bar
+// or log lines of train go to Output (nil: none; Quiet also silences them).
+type Options struct {
+	Output io.Writer
+	Quiet  bool
+}
+
+// Outcome is what a training run ends with.
+type Outcome struct {
+	Dir string
+	// Train is train's result (nil if the run was stopped before its
+	// first step).
+	Train *train.Result
+	// Checkpoint is the checkpoint judged (best.npz, else last.npz).
+	Checkpoint string
+	// Metrics is what metrics.json holds.
+	Metrics Metrics
+	// Figures are the paths of the figures written.
+	Figures []string
+}
+
+var useBLAS sync.Once
+
+// UseBLAS makes gorgonia's own products use the BLAS that dale chose
+// (DALE_BLAS, or OpenBLAS where it loads), as dale's own ops do, so a Go
+// caller of Train gets the results of "dale train". Train, Resume and
+// Dir.Fresh call it; it acts once per process.
+func UseBLAS() { useBLAS.Do(blas.UseInGorgonia) }
+
+// Train trains the resolved run r into the run directory dir, which must
+// not exist or be empty: config.json first, then train's checkpoints and
+// history, then metrics.json and the figures of the network in best.npz on
+// the run's evaluation trials. An error once dir is written to is a
+// *FailedError. A cancelled ctx stops the run cleanly (train writes a
+// checkpoint) and it is still reported.
+func Train(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, error) {
+	model, err := rnn.New(r.Model, nil)
+	if err != nil {
+		return nil, fmt.Errorf("model: %v", err)
+	}
+	if err := prepareDir(dir); err != nil {
+		return nil, err
+	}
+	UseBLAS()
+	if err := r.writeConfig(dir); err != nil {
+		return nil, err
+	}
+	res, runErr := train.Run(ctx, model, r.Task, r.trainOptions(dir, o))
+	return r.finish(dir, res, runErr)
+}
+
+// Resume continues the run in dir from its last.npz up to r's
+// train.steps (r is dir's config, resolved, possibly with more steps), then
+// reports it as Train does.
+func Resume(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, error) {
+	if _, err := os.Stat(filepath.Join(dir, train.LastFile)); err != nil {
+		return nil, fmt.Errorf("resume %s: no %s to resume from", dir, train.LastFile)
+	}
+	UseBLAS()
+	if err := r.writeConfig(dir); err != nil {
+		return nil, err
+	}
+	_, res, runErr := train.Resume(ctx, dir, r.Task, r.trainOptions(dir, o))
+	return r.finish(dir, res, runErr)
+}
+
+func (r *Resolved) writeConfig(dir string) error {
+	b, err := Marshal(r.Config)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, ConfigFile), b, 0o644)
+	}
+	if err != nil {
+		return &FailedError{dir, err}
+	}
+	return nil
+}
+
+func (r *Resolved) trainOptions(dir string, o Options) train.Options {
+	opts := r.Train
+	opts.Dir = dir
+	opts.Output = o.Output
+	opts.Quiet = opts.Quiet || o.Quiet || o.Output == nil
+	return opts
+}
+
+// finish reports a finished (or stopped) run: metrics.json and figures
+// from best.npz on the run's evaluation trials.
+func (r *Resolved) finish(dir string, res *train.Result, runErr error) (*Outcome, error) {
+	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+		return nil, &FailedError{dir, runErr}
+	}
+	out := &Outcome{Dir: dir, Train: res}
+	ckpt := filepath.Join(dir, train.BestFile)
+	if _, err := os.Stat(ckpt); err != nil {
+		ckpt = filepath.Join(dir, train.LastFile)
+	}
+	out.Checkpoint = ckpt
+	m, _, err := rnn.Load(ckpt)
+	if err != nil {
+		return nil, &FailedError{dir, err}
+	}
+	bs, err := train.EvalBatches(r.Task, r.Train.EvalSeed, r.Train.EvalTrials, r.Train.BatchSize)
+	if err != nil {
+		return nil, &FailedError{dir, err}
+	}
+	ev, err := Evaluate(m, r.Task, bs)
+	if err != nil {
+		return nil, &FailedError{dir, err}
+	}
+	mt := ev.Metrics(r.Task.Name(), filepath.Base(ckpt), r.Train.EvalSeed)
+	if res != nil {
+		mt.Training, _ = json.Marshal(res)
+	}
+	out.Metrics = mt
+	if err := WriteJSON(filepath.Join(dir, MetricsFile), mt); err != nil {
+		return nil, &FailedError{dir, err}
+	}
+	var areas []int
+	if r.Mask != nil {
+		areas = AreaStarts(r.Mask.Areas(), r.Model.Dims[1])
+	}
+	if out.Figures, err = WriteFigures(dir, m, r.Task, ev, areas); err != nil {
+		return nil, &FailedError{dir, err}
+	}
+	return out, runErr
+}
+
+// AreaStarts gives the first neuron of every area but the first: the
+// boundaries drawn on mask and weight figures.
+func AreaStarts(areas []mask.Area, n int) []int {
+	var starts []int
+	for i, a := range areas {
+		if i == 0 || len(a.Indices) == 0 || a.Indices[0] <= 0 || a.Indices[0] >= n {
+			continue
+		}
+		starts = append(starts, a.Indices[0])
+	}
+	return starts
+}
+
+// prepareDir creates the run directory; an existing non-empty one is an
+// error, so a run never mixes its files with another's.
+func prepareDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case err == nil && len(entries) > 0:
+		return fmt.Errorf("run directory %s is not empty: choose a new directory (or resume it)", dir)
+	case err != nil && !os.IsNotExist(err):
+		return fmt.Errorf("run directory %s: %v", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("run directory %s: %v", dir, err)
+	}
+	return nil
+}
+
+// Dir is a run directory written by Train, opened to judge or export its
+// networks.
+type Dir struct {
+	Path string
+	// Config is its config.json, and Resolved what it resolves to (relative
+	// paths against Path).
+	Config Config
+	*Resolved
+}
+
+// ReadConfig reads the config.json of the run directory dir. role names
+// dir in errors (a flag, say).
+func ReadConfig(dir, role string) (Config, error) {
+	path := filepath.Join(dir, ConfigFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s %s is not a run directory: %v", role, dir, err)
+	}
+	return Parse(data, path)
+}
+
+// Open reads the run directory dir (its config.json) and resolves it
+// (relative paths against dir). role names dir in errors.
+func Open(dir, role string) (*Dir, error) {
+	rc, err := ReadConfig(dir, role)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Resolve(rc, dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, ConfigFile), err)
+	}
+	return &Dir{Path: dir, Config: rc, Resolved: r}, nil
+}
+
+// DefaultEvalSeed is the seed of fresh trials for a run of seed s: training
+// draws from s and evaluation from s + 1, so s + 2 is unseen.
+func DefaultEvalSeed(s uint64) uint64 { return s + 2 }
+
+// Load loads the run's checkpoint "best" or "last" and checks that it fits
+// the run's task.
+func (d *Dir) Load(checkpoint string) (*rnn.Model, string, error) {
+	var file string
+	switch checkpoint {
+	case "best":
+		file = train.BestFile
+	case "last":
+		file = train.LastFile
+	default:
+		return nil, "", fmt.Errorf("checkpoint = %q is not allowed: must be best or last", checkpoint)
+	}
+	path := filepath.Join(d.Path, file)
+	m, _, err := rnn.Load(path)
+	if err != nil {
+		return nil, "", err
+	}
+	if dm := m.Dims(); dm[0] != d.Model.Dims[0] || dm[2] != d.Model.Dims[2] {
+		return nil, "", fmt.Errorf("%s has dims %v but the run's task needs %v", path, dm, d.Model.Dims)
+	}
+	return m, path, nil
+}
+
+// MaxFreshTrials bounds the fresh trials of Fresh.
+const MaxFreshTrials = 100000
+
+// Fresh evaluates m on trials fresh trials of the run's task drawn with
+// seed.
+func (d *Dir) Fresh(m *rnn.Model, seed uint64, trials int) (*Evaluation, error) {
+	if trials <= 0 || trials > MaxFreshTrials {
+		return nil, fmt.Errorf("trials = %d is not allowed: must be in [1, %d]", trials, MaxFreshTrials)
+	}
+	UseBLAS()
+	bs, err := train.EvalBatches(d.Task, seed, trials, d.Train.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	return Evaluate(m, d.Task, bs)
+}
+
+// Report is what Eval wrote.
+type Report struct {
+	Metrics Metrics
+	// JSON is the metrics file, Figure the psychometric figure ("" when the
+	// task has no curve).
+	JSON, Figure string
+	Evaluation   *Evaluation
+}
+
+// Eval judges m, loaded from the run's checkpoint at path (Load), on trials
+// fresh trials drawn with seed and writes eval/seedS-NAME.json (NAME:
+// "best" or "last", from the checkpoint's file name) and its psychometric
+// figure.
+func (d *Dir) Eval(m *rnn.Model, path string, seed uint64, trials int) (*Report, error) {
+	ev, err := d.Fresh(m, seed, trials)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Metrics: ev.Metrics(d.Task.Name(), filepath.Base(path), seed), Evaluation: ev}
+	dir := filepath.Join(d.Path, EvalDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	name := fmt.Sprintf("seed%d-%s", seed, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
+	rep.JSON = filepath.Join(dir, name+".json")
+	if err := WriteJSON(rep.JSON, rep.Metrics); err != nil {
+		return nil, err
+	}
+	if len(ev.Curves()) > 0 {
+		rep.Figure = filepath.Join(dir, name+"-psychometric.png")
+		if err := PsychometricFigure(rep.Figure, d.Task, ev.Curves()); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
