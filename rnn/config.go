@@ -389,7 +389,21 @@ func cloneF(x []float64) []float64 {
 }
 
 func cfgErr(field string, value any, allowed string) error {
-	return fmt.Errorf("rnn: %s = %v is not allowed: %s", field, value, allowed)
+	return &ConfigError{Field: field, Value: fmt.Sprint(value), Allowed: allowed}
+}
+
+// ConfigError reports one invalid config value: the field's nn4n name (with
+// its index for per-layer lists, e.g. "weights[1]"), the value given, as
+// text, and what is allowed. Its message reads
+// "rnn: FIELD = VALUE is not allowed: ALLOWED".
+type ConfigError struct {
+	Field   string
+	Value   string
+	Allowed string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("rnn: %s = %s is not allowed: %s", e.Field, e.Value, e.Allowed)
 }
 
 // maxElements bounds every array the model allocates (2^31 values), so that

@@ -148,7 +148,7 @@ func setAlways(m map[string]json.RawMessage, key string, v any) {
 func Resolve(rc Config, dir string) (*Resolved, error) {
 	task, err := tasks.FromSpec(rc.Task)
 	if err != nil {
-		return nil, fmt.Errorf("task: %v", err)
+		return nil, fmt.Errorf("task: %w", err)
 	}
 	in, out := tasks.Width(task.Inputs()), tasks.Width(task.Outputs())
 
@@ -166,7 +166,7 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	// rnn's default.
 	hidden := rnn.DefaultConfig().Dims[1]
 	if rc.HiddenSize < 0 {
-		return nil, fmt.Errorf("hidden_size = %d is not allowed: must be > 0", rc.HiddenSize)
+		return nil, invalid("hidden_size", rc.HiddenSize, "must be > 0")
 	}
 	if rc.HiddenSize > 0 {
 		hidden = rc.HiddenSize
@@ -174,13 +174,13 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	var mdims, kdims []int
 	if raw, ok := model["dims"]; ok {
 		if err := json.Unmarshal(raw, &mdims); err != nil || len(mdims) != 3 {
-			return nil, fmt.Errorf("model.dims = %s is not allowed: want [input, hidden, readout] integers", raw)
+			return nil, invalid("model.dims", string(raw), "want [input, hidden, readout] integers")
 		}
 		hidden = mdims[1]
 	}
 	if raw, ok := maskObj["dims"]; ok {
 		if err := json.Unmarshal(raw, &kdims); err != nil || len(kdims) != 3 {
-			return nil, fmt.Errorf("mask.dims = %s is not allowed: want [input, hidden, readout] integers", raw)
+			return nil, invalid("mask.dims", string(raw), "want [input, hidden, readout] integers")
 		}
 		if mdims == nil {
 			hidden = kdims[1]
@@ -225,7 +225,7 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 		b, _ := json.Marshal(maskObj)
 		m, err := mask.FromJSON(b)
 		if err != nil {
-			return nil, fmt.Errorf("mask: %v", err)
+			return nil, fmt.Errorf("mask: %w", err)
 		}
 		var file string
 		if raw, ok := model["masks"]; ok && json.Unmarshal(raw, &file) == nil && file != "" {
@@ -253,7 +253,7 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	b, _ := json.Marshal(model)
 	mcfg, err := rnn.ParseConfig(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("model: %v", err)
+		return nil, fmt.Errorf("model: %w", err)
 	}
 	if dir != "" {
 		mcfg.ResolvePaths(dir)
@@ -273,7 +273,7 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	b, _ = json.Marshal(tobj)
 	opts, err := train.DecodeOptions(b)
 	if err != nil {
-		return nil, fmt.Errorf("train: %v", err)
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	if err := checkTargets(task, opts); err != nil {
 		return nil, err
@@ -287,17 +287,17 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	for i, st := range rc.Curriculum {
 		field := fmt.Sprintf("curriculum[%d]", i)
 		if !(st.Threshold > 0 && st.Threshold <= 1) {
-			return nil, fmt.Errorf("%s.threshold = %v is not allowed: must be in (0, 1] (the evaluation accuracy that ends the stage)", field, st.Threshold)
+			return nil, invalid(field+".threshold", st.Threshold, "must be in (0, 1] (the evaluation accuracy that ends the stage)")
 		}
 		if p := bytes.TrimSpace(st.Params); len(p) == 0 || p[0] != '{' {
-			return nil, fmt.Errorf("%s.params = %s is not allowed: must be a JSON object of task parameters", field, orNothing(st.Params))
+			return nil, invalid(field+".params", orNothing(st.Params), "must be a JSON object of task parameters")
 		}
 		stask, err := tasks.New(task.Name(), task.Spec().Params, st.Params)
 		if err != nil {
-			return nil, fmt.Errorf("%s.params: %v", field, err)
+			return nil, fmt.Errorf("%s.params: %w", field, err)
 		}
 		if tasks.Width(stask.Inputs()) != in || tasks.Width(stask.Outputs()) != out || stask.DT() != task.DT() {
-			return nil, fmt.Errorf("%s.params = %s is not allowed: a stage must keep the task's inputs, outputs and dt", field, st.Params)
+			return nil, invalid(field+".params", string(st.Params), "a stage must keep the task's inputs, outputs and dt")
 		}
 		name := st.Name
 		if name == "" {
@@ -321,10 +321,10 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	}
 	mj, err := mcfg.MarshalIndent()
 	if err != nil {
-		return nil, fmt.Errorf("model: %v", err)
+		return nil, fmt.Errorf("model: %w", err)
 	}
 	if r.Config.Model, err = without(mj, "dims", "dt"); err != nil {
-		return nil, fmt.Errorf("model: %v", err)
+		return nil, fmt.Errorf("model: %w", err)
 	}
 	r.Config.Train, _ = json.Marshal(r.Train)
 	return r, nil

@@ -78,7 +78,7 @@ func UseBLAS() { useBLAS.Do(blas.UseInGorgonia) }
 func Train(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, error) {
 	model, err := rnn.New(r.Model, nil)
 	if err != nil {
-		return nil, fmt.Errorf("model: %v", err)
+		return nil, fmt.Errorf("model: %w", err)
 	}
 	if err := prepareDir(dir); err != nil {
 		return nil, err
@@ -226,7 +226,7 @@ func Open(dir, role string) (*Dir, error) {
 	}
 	r, err := Resolve(rc, dir)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, ConfigFile), err)
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ConfigFile), err)
 	}
 	return &Dir{Path: dir, Config: rc, Resolved: r}, nil
 }
@@ -245,7 +245,7 @@ func (d *Dir) Load(checkpoint string) (*rnn.Model, string, error) {
 	case "last":
 		file = train.LastFile
 	default:
-		return nil, "", fmt.Errorf("checkpoint = %q is not allowed: must be best or last", checkpoint)
+		return nil, "", invalid("checkpoint", fmt.Sprintf("%q", checkpoint), "must be best or last")
 	}
 	path := filepath.Join(d.Path, file)
 	m, _, err := rnn.Load(path)
@@ -265,7 +265,7 @@ const MaxFreshTrials = 100000
 // seed.
 func (d *Dir) Fresh(m *rnn.Model, seed uint64, trials int) (*Evaluation, error) {
 	if trials <= 0 || trials > MaxFreshTrials {
-		return nil, fmt.Errorf("trials = %d is not allowed: must be in [1, %d]", trials, MaxFreshTrials)
+		return nil, invalid("trials", trials, "must be in [1, %d]", MaxFreshTrials)
 	}
 	UseBLAS()
 	bs, err := train.EvalBatches(d.Task, seed, trials, d.Train.BatchSize)

@@ -15,7 +15,7 @@ import (
 // lacks it). It returns the number of arrays written.
 func (ev *Evaluation) Export(path string, dt float64) (int, error) {
 	if filepath.Ext(path) != ".npz" {
-		return 0, fmt.Errorf("export file = %q is not allowed: the file name must end in .npz", path)
+		return 0, invalid("export file", fmt.Sprintf("%q", path), "the file name must end in .npz")
 	}
 	b, res := ev.b, ev.res
 	n := 0

@@ -24,7 +24,7 @@ const DefaultTask = "pdm"
 func Recipe(task string) (Config, error) {
 	data, err := recipeFS.ReadFile("recipes/" + task + ".json")
 	if err != nil {
-		return Config{}, fmt.Errorf("task = %q is not allowed: no recipe; tasks with recipes: %s", task, strings.Join(tasks.Names(), ", "))
+		return Config{}, invalid("task", fmt.Sprintf("%q", task), "no recipe; tasks with recipes: %s", strings.Join(tasks.Names(), ", "))
 	}
 	rc, err := Parse(data, "recipe "+task)
 	if err != nil {

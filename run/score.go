@@ -52,8 +52,8 @@ func checkTargets(t tasks.Task, opts train.Options) error {
 		if tg.HigherIsBetter {
 			dir = "higher"
 		}
-		return fmt.Errorf("train.target_accuracy = %v is not allowed: task %q is judged by %s (%s is better), not accuracy; set train.target instead (%s's acceptance target: %s), or neither for no early stop",
-			opts.TargetAccuracy, t.Name(), tg.Measure, dir, t.Name(), tg)
+		return invalid("train.target_accuracy", opts.TargetAccuracy, "task %q is judged by %s (%s is better), not accuracy; set train.target instead (%s's acceptance target: %s), or neither for no early stop",
+			t.Name(), tg.Measure, dir, t.Name(), tg)
 	}
 	opts.Score, opts.Measure = ScoreFunc(t)
 	if err := opts.WithDefaults().Validate(); err != nil {

@@ -1,0 +1,25 @@
+package run
+
+import "fmt"
+
+// ConfigError reports one value that a run (its config, or an argument of
+// this package) does not allow: the field (a JSON path such as
+// "curriculum[1].threshold"), the value given, as text, and what is
+// allowed. Its message reads "FIELD = VALUE is not allowed: ALLOWED".
+// Errors of the sections' own packages (mask, rnn, tasks, train) come
+// wrapped with the section's name.
+type ConfigError struct {
+	Field   string
+	Value   string
+	Allowed string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("%s = %s is not allowed: %s", e.Field, e.Value, e.Allowed)
+}
+
+// invalid returns a *ConfigError; value is formatted with %v, allowed
+// with args.
+func invalid(field string, value any, allowed string, args ...any) error {
+	return &ConfigError{Field: field, Value: fmt.Sprint(value), Allowed: fmt.Sprintf(allowed, args...)}
+}
