@@ -1,8 +1,8 @@
 package benchmarks
 
 import (
+	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -17,9 +17,11 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/dale-rnn/dale/batch"
 	"github.com/dale-rnn/dale/internal/blas"
 	"github.com/dale-rnn/dale/mask"
 	"github.com/dale-rnn/dale/rnn"
+	"github.com/dale-rnn/dale/train"
 )
 
 // Case is one measured configuration: the model of config R (relu, dt 10,
@@ -67,8 +69,8 @@ type Result struct {
 	MinMs        float64 `json:"min_ms"`            // fastest step
 	GFLOPS       float64 `json:"gflops"`            // FLOPs / median step time
 	Measured     int     `json:"measured_steps"`    // training steps timed
-	SetupMs      float64 `json:"setup_ms"`          // build + compile of the graph
-	PeakHeapMB   float64 `json:"peak_heap_mb"`      // largest heap (live objects and garbage not yet collected) seen while stepping, sampled every 2 ms
+	SetupMs      float64 `json:"setup_ms"`          // building the model, and train's build + compile of its training graph (train.Timing.Build)
+	PeakHeapMB   float64 `json:"peak_heap_mb"`      // largest heap (live objects and garbage not yet collected) seen while building and warming up, sampled every 2 ms
 	LiveHeapMB   float64 `json:"live_heap_mb"`      // heap in use after this case's warm-up and a GC, whole process (earlier cases of a group and gorgonia's tensor pools included)
 	AllocMBStep  float64 `json:"alloc_mb_per_step"` // bytes allocated per step
 	PeakRSSMB    float64 `json:"peak_rss_mb"`       // the process's peak resident set during this case (Linux VmHWM, reset before the case; 0 elsewhere)
@@ -76,19 +78,6 @@ type Result struct {
 	GoMaxProcs   int     `json:"gomaxprocs"`
 	FirstLossVal float64 `json:"first_loss"` // loss of the first step (sanity)
 	LastLossVal  float64 `json:"last_loss"`  // loss of the last step
-}
-
-// Trainer is one model, graph and Adam optimiser ready to take training
-// steps on fixed random inputs and targets.
-type Trainer struct {
-	Case   Case
-	Model  *rnn.Model
-	Graph  *rnn.Graph
-	Loss   *G.Node
-	grads  []*G.Node
-	vm     G.VM
-	adam   *adam
-	target *tensor.Dense
 }
 
 // MaskR builds config R's signed mask at dims [in, n, out].
@@ -117,10 +106,12 @@ func MaskR(in, n, out int, seed uint64) (rnn.Masks, error) {
 	return rnn.Masks{Input: f(i), Hidden: f(h), Readout: f(o)}, nil
 }
 
-// NewTrainer builds the model, the training graph with a masked MSE loss on
-// the readout, its gradients, a TapeMachine and Adam (lr 1e-3). It switches
-// the process's BLAS (internal/blas and gorgonia's) to c.BLAS.
-func NewTrainer(c Case) (*Trainer, error) {
+// NewModel builds c's model: config R's network at c's size and engine,
+// with config R's signed mask and Dale's law when c.Masked, else the same
+// network (the masked model's effective weights as raw weights, no masks,
+// Dale off). It switches the process's BLAS (internal/blas and gorgonia's)
+// to c.BLAS.
+func NewModel(c Case) (*rnn.Model, error) {
 	if err := blas.Set(c.BLAS); err != nil {
 		return nil, err
 	}
@@ -145,10 +136,8 @@ func NewTrainer(c Case) (*Trainer, error) {
 		return nil, err
 	}
 	if !c.Masked {
-		// The same network without the mask operations: raw weights = the
-		// masked model's effective weights, no masks, dale off. Both models
-		// start from the same forward pass, so their step times differ by
-		// the masking alone.
+		// Both models start from the same forward pass, so their step
+		// times differ by the masking alone.
 		ei, er, eo := m.Effective()
 		if m, err = rnn.New(cfg, nil); err != nil {
 			return nil, err
@@ -157,129 +146,55 @@ func NewTrainer(c Case) (*Trainer, error) {
 			copy(m.Params()[i].Value.Data().([]float32), e.Data().([]float32))
 		}
 	}
-	g, err := m.Build(c.Batch, c.Steps, rnn.Train)
+	return m, nil
+}
+
+// Source is the fixed synthetic task of a case: every Sample returns the
+// same batch of c.Batch trials of c.Steps steps, with normal inputs (sd 1)
+// and targets (sd 0.5) drawn once, and a loss mask that judges the second
+// half of each trial. Sampling costs nothing, so a measured step is the
+// trainer's alone.
+type Source struct{ b *batch.Batch }
+
+// NewSource returns c's Source.
+func NewSource(c Case) *Source {
+	b, err := batch.New(c.Batch, c.Steps, c.In, c.Out)
 	if err != nil {
-		return nil, err
+		panic(err) // a Case of non-positive shape is a programming error
 	}
 	rng := rand.New(rand.NewPCG(2, 3))
-	x := make([]float32, c.Batch*c.Steps*c.In)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
+	for i := range b.Inputs {
+		b.Inputs[i] = float32(rng.NormFloat64())
 	}
-	if err := g.SetInputs(x, rng); err != nil {
-		return nil, err
-	}
-	n := c.Batch * c.Steps * c.Out
-	tv, mv := make([]float32, n), make([]float32, n)
-	count := 0
-	for i := range tv {
-		tv[i] = float32(rng.NormFloat64() * 0.5)
-		// the loss mask judges the second half of each trial
+	for i := range b.Targets {
+		b.Targets[i] = float32(rng.NormFloat64() * 0.5)
 		if t := (i / c.Out) % c.Steps; t >= c.Steps/2 {
-			mv[i] = 1
-			count++
+			b.Mask[i] = 1
 		}
 	}
-	target := tensor.New(tensor.WithShape(c.Batch, c.Steps, c.Out), tensor.WithBacking(tv))
-	lmask := tensor.New(tensor.WithShape(c.Batch, c.Steps, c.Out), tensor.WithBacking(mv))
-	tn := G.NewTensor(g.G, tensor.Float32, 3, G.WithShape(c.Batch, c.Steps, c.Out), G.WithName("target"), G.WithValue(target))
-	mn := G.NewTensor(g.G, tensor.Float32, 3, G.WithShape(c.Batch, c.Steps, c.Out), G.WithName("loss_mask"), G.WithValue(lmask))
-	diff, err := G.Sub(g.Outputs, tn)
-	if err != nil {
-		return nil, err
-	}
-	sq, err := G.Square(diff)
-	if err != nil {
-		return nil, err
-	}
-	wsq, err := G.HadamardProd(sq, mn)
-	if err != nil {
-		return nil, err
-	}
-	sum, err := G.Sum(wsq)
-	if err != nil {
-		return nil, err
-	}
-	loss, err := G.Mul(sum, G.NewConstant(float32(1/float64(max(count, 1)))))
-	if err != nil {
-		return nil, err
-	}
-	grads, err := G.Grad(loss, g.ParamNodes...)
-	if err != nil {
-		return nil, err
-	}
-	return &Trainer{
-		Case: c, Model: m, Graph: g, Loss: loss, grads: grads,
-		vm:     G.NewTapeMachine(g.G),
-		adam:   newAdam(m.Params(), 1e-3),
-		target: target,
-	}, nil
+	return &Source{b: b}
 }
 
-// Step takes one training step (forward, backward, Adam update of the raw
-// parameters in place) and returns the loss.
-func (t *Trainer) Step() (float64, error) {
-	if err := t.vm.RunAll(); err != nil {
-		return 0, err
+// Sample returns the source's batch; size must be its number of trials.
+func (s *Source) Sample(_ *rand.Rand, size int) (*batch.Batch, error) {
+	if size != s.b.Size {
+		return nil, fmt.Errorf("benchmarks: a batch of %d trials was asked of a source of %d", size, s.b.Size)
 	}
-	defer t.vm.Reset()
-	l := float64(t.Loss.Value().Data().(float32))
-	gs := make([][]float32, len(t.grads))
-	for i, g := range t.grads {
-		d, ok := g.Value().(*tensor.Dense)
-		if !ok {
-			return 0, fmt.Errorf("benchmarks: gradient %d holds %T", i, g.Value())
-		}
-		if d.IsMaterializable() {
-			d = d.Materialize().(*tensor.Dense)
-		}
-		gs[i] = d.Data().([]float32)
-	}
-	t.adam.step(gs)
-	return l, nil
+	return s.b, nil
 }
 
-// Close releases the machine.
-func (t *Trainer) Close() { t.vm.Close() }
-
-// adam is a minimal Adam (β1 0.9, β2 0.999, ε 1e-8) over float32 params.
-type adam struct {
-	params []*rnn.Param
-	m, v   [][]float32
-	lr     float64
-	t      int
-}
-
-func newAdam(ps []*rnn.Param, lr float64) *adam {
-	a := &adam{params: ps, lr: lr}
-	for _, p := range ps {
-		n := len(p.Value.Data().([]float32))
-		a.m = append(a.m, make([]float32, n))
-		a.v = append(a.v, make([]float32, n))
-	}
-	return a
-}
-
-func (a *adam) step(grads [][]float32) {
-	const b1, b2, eps = 0.9, 0.999, 1e-8
-	a.t++
-	c1 := 1 - math.Pow(b1, float64(a.t))
-	c2 := 1 - math.Pow(b2, float64(a.t))
-	step := float32(a.lr * math.Sqrt(c2) / c1)
-	for i, p := range a.params {
-		w := p.Value.Data().([]float32)
-		m, v, g := a.m[i], a.v[i], grads[i]
-		for j := range w {
-			m[j] = b1*m[j] + (1-b1)*g[j]
-			v[j] = b2*v[j] + (1-b2)*g[j]*g[j]
-			w[j] -= step * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
-		}
-	}
+// TrainOptions are the options of a measured run of c: steps training
+// steps of batch c.Batch with train's defaults (Adam at 1e-3, gradient
+// clipping at norm 1, masked MSE, constant learning rate), no evaluation,
+// no run directory, no checkpoints, no progress output, rec seeing every
+// step.
+func TrainOptions(c Case, steps int, rec train.Recorder) train.Options {
+	return train.Options{Steps: steps, BatchSize: c.Batch, Seed: 1, EvalEvery: -1, CheckpointEvery: -1, Quiet: true, Recorder: rec}
 }
 
 // Options bound how long one case is measured.
 type Options struct {
-	Warmup   int           // untimed steps first (default 2)
+	Warmup   int           // untimed steps after the first (which builds and compiles the graph) (default 2)
 	MinSteps int           // timed steps at least (default 5)
 	MaxSteps int           // timed steps at most (default 30)
 	MinTime  time.Duration // keep stepping until this much time is spent, within the bounds (default 2 s)
@@ -310,12 +225,105 @@ func Measure(c Case, o Options) (Result, error) {
 	return rs[0], nil
 }
 
-// MeasureGroup measures cases that share one BLAS side by side: it builds
-// and warms up each case in turn (its memory figures are taken then: the
-// process's heap after GC and its peak RSS, both including the cases
-// built before it in the group), then times the cases' steps interleaved
-// round-robin (in alternating order), so that a slow spell of a shared machine hits all of them
-// alike and their ratios stay meaningful.
+// stepped is what a runner's recorder reports after each step.
+type stepped struct {
+	ms   float64 // the step's wall time
+	loss float64 // its total loss (train.Record.Total)
+}
+
+type runEnd struct {
+	res *train.Result
+	err error
+}
+
+// runner is one case's train.Run on a goroutine of its own that steps only
+// when it is given a turn: after every step its recorder reports the step
+// on done and waits on turn, so that the caller decides which case steps
+// next. A step's time runs from the moment the run got its turn to the
+// moment it records the step: the whole of train's step (taking the
+// prefetched batch, setting the leaves, the graph run, reading and
+// clipping the gradients, the update, the finiteness checks), and nothing
+// of the wait.
+type runner struct {
+	c     Case
+	turn  chan struct{}
+	done  chan stepped
+	end   chan runEnd
+	ended *runEnd
+	setup time.Duration // building the model
+	steps int           // steps recorded
+}
+
+// startRunner builds c's model and starts train.Run on it for at most steps
+// steps; the run takes its first step (which builds the graph) at once.
+func startRunner(ctx context.Context, c Case, steps int) (*runner, error) {
+	t0 := time.Now()
+	m, err := NewModel(c)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{c: c, turn: make(chan struct{}), done: make(chan stepped, 1), end: make(chan runEnd, 1), setup: time.Since(t0)}
+	start := time.Now()
+	rec := train.RecorderFunc(func(rec train.Record) error {
+		r.done <- stepped{ms: ms(time.Since(start)), loss: rec.Total}
+		if _, ok := <-r.turn; !ok {
+			return nil // stopped: the run sees its context cancelled before the next step
+		}
+		start = time.Now()
+		return nil
+	})
+	go func() {
+		res, err := train.Run(ctx, m, NewSource(c), TrainOptions(c, steps, rec))
+		r.end <- runEnd{res, err}
+	}()
+	return r, nil
+}
+
+// wait returns the step the run takes next (or has taken).
+func (r *runner) wait() (stepped, error) {
+	if r.ended == nil {
+		select {
+		case s := <-r.done:
+			r.steps++
+			return s, nil
+		case e := <-r.end:
+			r.ended = &e
+		}
+	}
+	if r.ended.err != nil {
+		return stepped{}, fmt.Errorf("%s: %w", r.c.Label(), r.ended.err)
+	}
+	return stepped{}, fmt.Errorf("benchmarks: %s: the run stopped after %d steps, before the measurement did", r.c.Label(), r.steps)
+}
+
+// step lets the run take one more step and returns it.
+func (r *runner) step() (stepped, error) {
+	if r.ended == nil {
+		r.turn <- struct{}{}
+	}
+	return r.wait()
+}
+
+// stop ends the run (its context must be cancelled first) and returns
+// train's result.
+func (r *runner) stop() runEnd {
+	if r.ended == nil {
+		close(r.turn)
+		e := <-r.end
+		r.ended = &e
+	}
+	return *r.ended
+}
+
+// MeasureGroup measures cases that share one BLAS side by side. Each case
+// is a real training run, train.Run on the case's model (NewModel) and its
+// fixed synthetic Source with TrainOptions — the step `dale train` takes —
+// whose recorder times every step. MeasureGroup starts and warms up each
+// case in turn (its memory figures are taken then: the process's heap
+// after GC and its peak RSS, both including the cases started before it
+// in the group), then times the cases' steps interleaved round-robin (in
+// alternating order), so that a slow spell of a shared machine hits all
+// of them alike and their ratios stay meaningful.
 func MeasureGroup(cases []Case, o Options) ([]Result, error) {
 	o = o.withDefaults()
 	if len(cases) == 0 {
@@ -326,34 +334,46 @@ func MeasureGroup(cases []Case, o Options) ([]Result, error) {
 			return nil, fmt.Errorf("benchmarks: a group shares one BLAS: %s vs %s", c.Label(), cases[0].Label())
 		}
 	}
-	debug.FreeOSMemory()
-	res := make([]Result, len(cases))
-	trs := make([]*Trainer, len(cases))
+	// Each run is given at most this many steps: first + warm-up + timed +
+	// the one alone for allocation; it is stopped before it ends.
+	steps := 1 + o.Warmup + o.MaxSteps + 1
+	ctx, cancel := context.WithCancel(context.Background())
+	var rns []*runner
+	stopAll := func() []runEnd {
+		cancel()
+		out := make([]runEnd, len(rns))
+		for i, r := range rns {
+			out[i] = r.stop()
+		}
+		rns = nil
+		return out
+	}
 	defer func() {
-		for _, tr := range trs {
-			if tr != nil {
-				tr.Close()
-			}
+		if rns != nil {
+			stopAll()
 		}
 	}()
+	debug.FreeOSMemory()
+	res := make([]Result, len(cases))
 	for i, c := range cases {
 		resetPeakRSS()
-		start := time.Now()
-		tr, err := NewTrainer(c)
+		sampler := startHeapSampler()
+		r, err := startRunner(ctx, c, steps)
 		if err != nil {
+			sampler.stop()
 			return nil, fmt.Errorf("%s: %w", c.Label(), err)
 		}
-		trs[i] = tr
-		res[i] = Result{Case: c, SetupMs: ms(time.Since(start)), BLASReason: blas.Reason(), GoMaxProcs: runtime.GOMAXPROCS(0)}
-		sampler := startHeapSampler()
+		rns = append(rns, r)
+		s, err := r.wait()
+		if err != nil {
+			sampler.stop()
+			return nil, err
+		}
+		res[i] = Result{Case: c, BLASReason: blas.Reason(), GoMaxProcs: runtime.GOMAXPROCS(0), FirstLossVal: s.loss}
 		for w := 0; w < o.Warmup; w++ {
-			l, err := tr.Step()
-			if err != nil {
+			if _, err := r.step(); err != nil {
 				sampler.stop()
-				return nil, fmt.Errorf("%s: %w", c.Label(), err)
-			}
-			if w == 0 {
-				res[i].FirstLossVal = l
+				return nil, err
 			}
 		}
 		res[i].PeakHeapMB = float64(sampler.stop()) / (1 << 20)
@@ -369,19 +389,17 @@ func MeasureGroup(cases []Case, o Options) ([]Result, error) {
 	t0 := time.Now()
 	budget := time.Duration(len(cases)) * o.MinTime
 	for n := 0; n < o.MaxSteps && (n < o.MinSteps || time.Since(t0) < budget); n++ {
-		for k := range trs {
+		for k := range rns {
 			i := k
 			if n%2 == 1 { // ABBA order: neither case always runs right after the other
-				i = len(trs) - 1 - k
+				i = len(rns) - 1 - k
 			}
-			tr := trs[i]
-			s := time.Now()
-			l, err := tr.Step()
+			s, err := rns[i].step()
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", cases[i].Label(), err)
+				return nil, err
 			}
-			times[i] = append(times[i], ms(time.Since(s)))
-			res[i].LastLossVal = l
+			times[i] = append(times[i], s.ms)
+			res[i].LastLossVal = s.loss
 		}
 	}
 	var m1 runtime.MemStats
@@ -402,15 +420,22 @@ func MeasureGroup(cases []Case, o Options) ([]Result, error) {
 	}
 	if len(cases) > 1 {
 		// per-case allocation: measure one more step of each alone
-		for i, tr := range trs {
+		for i, r := range rns {
 			var a, b runtime.MemStats
 			runtime.ReadMemStats(&a)
-			if _, err := tr.Step(); err != nil {
-				return nil, fmt.Errorf("%s: %w", cases[i].Label(), err)
+			if _, err := r.step(); err != nil {
+				return nil, err
 			}
 			runtime.ReadMemStats(&b)
 			res[i].AllocMBStep = float64(b.TotalAlloc-a.TotalAlloc) / (1 << 20)
 		}
+	}
+	all := rns
+	for i, e := range stopAll() {
+		if e.err != nil {
+			return nil, fmt.Errorf("%s: %w", cases[i].Label(), e.err)
+		}
+		res[i].SetupMs = ms(all[i].setup + e.res.Timing.Build)
 	}
 	return res, nil
 }

@@ -1,6 +1,7 @@
 package benchmarks
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"testing"
@@ -8,33 +9,36 @@ import (
 
 	"github.com/dale-rnn/dale/internal/blas"
 	"github.com/dale-rnn/dale/rnn"
+	"github.com/dale-rnn/dale/train"
 )
 
-// The machinery works on a tiny case: steps lower the loss, Dale holds after
-// the Adam updates, the numbers are filled in.
+// The machinery works on a tiny case: train.Run with the case's options
+// lowers the loss, Dale holds after its updates, the numbers are filled in.
 func TestSmokeCase(t *testing.T) {
-	tr, err := NewTrainer(Smoke(rnn.EngineFused, true, blas.Go))
+	c := Smoke(rnn.EngineFused, true, blas.Go)
+	m, err := NewModel(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tr.Close()
-	var first, last float64
-	for i := 0; i < 40; i++ {
-		l, err := tr.Step()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			first = l
-		}
-		last = l
+	var losses []float64
+	rec := train.RecorderFunc(func(r train.Record) error {
+		losses = append(losses, r.Total)
+		return nil
+	})
+	res, err := train.Run(context.Background(), m, NewSource(c), TrainOptions(c, 40, rec))
+	if err != nil {
+		t.Fatal(err)
 	}
+	if res.Timing.Steps != 40 || len(losses) != 40 {
+		t.Fatalf("%d steps timed, %d recorded; want 40", res.Timing.Steps, len(losses))
+	}
+	first, last := losses[0], losses[len(losses)-1]
 	if !(last < first) || math.IsNaN(last) {
 		t.Fatalf("loss went from %v to %v in 40 Adam steps", first, last)
 	}
-	_, rec, _ := tr.Model.Effective()
-	ms := tr.Model.MasksInUse().Hidden
-	for i, v := range rec.Data().([]float32) {
+	_, wrec, _ := m.Effective()
+	ms := m.MasksInUse().Hidden
+	for i, v := range wrec.Data().([]float32) {
 		if (ms[i] == 0 && v != 0) || float64(v)*ms[i] < 0 {
 			t.Fatalf("w_rec_eff[%d] = %v breaks its mask %v after training", i, v, ms[i])
 		}
@@ -43,8 +47,38 @@ func TestSmokeCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Measured != 2 || !(r.MsPerStep > 0) || !(r.GFLOPS > 0) || !(r.PeakHeapMB > 0) || r.BLAS != "go" {
+	if r.Measured != 2 || !(r.MsPerStep > 0) || !(r.MinMs <= r.MsPerStep) || !(r.GFLOPS > 0) || !(r.PeakHeapMB > 0) || !(r.SetupMs > 0) || r.BLAS != "go" {
 		t.Fatalf("result not filled in: %+v", r)
+	}
+	if !(r.LastLossVal < r.FirstLossVal) {
+		t.Fatalf("loss went from %v to %v over the measured run", r.FirstLossVal, r.LastLossVal)
+	}
+}
+
+// The source's batches are valid and the same at every step.
+func TestSource(t *testing.T) {
+	c := Smoke(rnn.EngineFused, true, blas.Go)
+	s := NewSource(c)
+	a, err := s.Sample(nil, c.Batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.Sample(nil, c.Batch)
+	if a != b {
+		t.Fatal("the source gave two different batches")
+	}
+	judged := 0
+	for _, v := range a.Mask {
+		judged += int(v)
+	}
+	if judged != c.Batch*c.Out*(c.Steps-c.Steps/2) {
+		t.Fatalf("%d outputs judged, want the second half of every trial", judged)
+	}
+	if _, err := s.Sample(nil, c.Batch+1); err == nil {
+		t.Fatal("a batch of another size was given")
 	}
 }
 
@@ -106,24 +140,31 @@ func TestRatios(t *testing.T) {
 	}
 }
 
+// benchCase times b.N steps of train.Run on c after one untimed step
+// (which builds the graph).
 func benchCase(b *testing.B, c Case) {
-	tr, err := NewTrainer(c)
+	m, err := NewModel(c)
 	if err != nil {
 		b.Skip(err)
 	}
-	defer tr.Close()
-	if _, err := tr.Step(); err != nil {
+	var t0 time.Time
+	var el time.Duration
+	rec := train.RecorderFunc(func(r train.Record) error {
+		switch r.Step {
+		case 1:
+			b.ResetTimer()
+			t0 = time.Now()
+		case b.N + 1:
+			el = time.Since(t0)
+			b.StopTimer()
+		}
+		return nil
+	})
+	b.ReportAllocs()
+	if _, err := train.Run(context.Background(), m, NewSource(c), TrainOptions(c, b.N+1, rec)); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		if _, err := tr.Step(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	per := time.Since(start).Seconds() / float64(b.N)
+	per := el.Seconds() / float64(b.N)
 	b.ReportMetric(per*1e3, "ms/step")
 	b.ReportMetric(c.FLOPs()/per/1e9, "GFLOP/s")
 }
@@ -189,28 +230,23 @@ func TestGroupsAndMeasureGroup(t *testing.T) {
 // The unmasked case is the masked network without the mask operations: the
 // first forward pass (hence the first loss) is the same.
 func TestUnmaskedIsSameNetwork(t *testing.T) {
-	a, err := NewTrainer(Smoke(rnn.EngineFused, true, blas.Go))
+	a, err := NewModel(Smoke(rnn.EngineFused, true, blas.Go))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
-	b, err := NewTrainer(Smoke(rnn.EngineFused, false, blas.Go))
+	b, err := NewModel(Smoke(rnn.EngineFused, false, blas.Go))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
-	if a.Model.Dale() == b.Model.Dale() {
+	if a.Dale() == b.Dale() {
 		t.Fatal("masked and unmasked models have the same dale setting")
 	}
-	la, err := a.Step()
+	rs, err := MeasureGroup([]Case{Smoke(rnn.EngineFused, true, blas.Go), Smoke(rnn.EngineFused, false, blas.Go)},
+		Options{Warmup: 1, MinSteps: 1, MaxSteps: 1, MinTime: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lb, err := b.Step()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if la != lb {
+	if la, lb := rs[0].FirstLossVal, rs[1].FirstLossVal; la != lb || la == 0 {
 		t.Fatalf("first losses differ: masked %v, unmasked %v", la, lb)
 	}
 }

@@ -17,7 +17,7 @@ import (
 func init() {
 	register(&command{
 		name:    "bench",
-		summary: "time one training step at config R (fused/unrolled, masked/unmasked, each BLAS) and its scaling",
+		summary: "time train's training step at config R (fused/unrolled, masked/unmasked, each BLAS) and its scaling",
 		run:     runBench,
 	})
 }
@@ -50,10 +50,12 @@ func benchCases(which string, blasNames []string) ([]benchmarks.Case, error) {
 
 func runBench(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("bench", "bench [--json] [--case R|scaling|all|smoke] [--blas go|openblas|both] [--engine fused|unrolled|both] [--masked true|false|both] [--min-time 2s]\n\n"+
-		"Times one training step (forward, backward, Adam) of config R: MultiAreaEI mask dims [4, 256, 2],\n"+
-		"relu, dt 10, tau 100, batch 64, 100 steps, float32. Masked and unmasked runs of one engine are\n"+
-		"timed interleaved; memory figures are cleanest for the first case of a process (gorgonia keeps\n"+
-		"tensor pools), so for the memory of one case run it alone with --engine and --masked.", e)
+		"Times train's training step, the one dale train takes (forward, backward, gradient clipping, Adam\n"+
+		"on the masked MSE), in a train.Run of config R: MultiAreaEI mask dims [4, 256, 2], relu, dt 10,\n"+
+		"tau 100, batch 64, 100 steps, float32, on a fixed synthetic batch, without evaluation or\n"+
+		"checkpoints. Masked and unmasked runs of one engine are timed interleaved; memory figures are\n"+
+		"cleanest for the first case of a process (gorgonia keeps tensor pools), so for the memory of one\n"+
+		"case run it alone with --engine and --masked.", e)
 	asJSON := fs.Bool("json", false, "print one JSON object per measured case, one per line")
 	which := fs.String("case", "all", "which cases: R (config R: both engines, masked and unmasked, each BLAS), scaling (N, steps, batch), all, or smoke (a tiny case)")
 	defBLAS := "both"
