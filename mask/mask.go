@@ -80,10 +80,9 @@ type base struct {
 	areas                  []Area
 }
 
-func (b *base) Type() string    { return b.typ }
-func (b *base) Seed() uint64    { return b.seed }
-func (b *base) Dims() [3]int    { return b.dims }
-func (b *base) hiddenSize() int { return b.dims[1] }
+func (b *base) Type() string { return b.typ }
+func (b *base) Seed() uint64 { return b.seed }
+func (b *base) Dims() [3]int { return b.dims }
 
 func (b *base) Masks() (input, hidden, readout *Matrix) {
 	return b.input.matrix(false), b.hidden.matrix(false), b.readout.matrix(false)

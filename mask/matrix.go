@@ -33,8 +33,6 @@ func newGrid(rows, cols int) grid {
 	return grid{rows: rows, cols: cols, data: make([]int8, rows*cols)}
 }
 
-func (g grid) at(i, j int) int8 { return g.data[i*g.cols+j] }
-
 // matrix converts to float32; with abs, −1 becomes 1 (a sparsity mask).
 func (g grid) matrix(abs bool) *Matrix {
 	m := &Matrix{Rows: g.rows, Cols: g.cols, Data: make([]float32, len(g.data))}

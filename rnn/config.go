@@ -132,6 +132,24 @@ type Masks struct {
 	Input, Hidden, Readout []float64
 }
 
+// Excitatory reports, for each of the n hidden neurons, whether it is
+// excitatory: a neuron is inhibitory when its row of the hidden mask (its
+// outgoing synapses) holds a −1, as under Dale's rule a neuron has one sign.
+// Without a hidden mask every neuron is excitatory.
+func (ms Masks) Excitatory(n int) []bool {
+	e := make([]bool, n)
+	for i := range e {
+		e[i] = true
+		for j := 0; j < n && ms.Hidden != nil; j++ {
+			if ms.Hidden[i*n+j] < 0 {
+				e[i] = false
+				break
+			}
+		}
+	}
+	return e
+}
+
 // DefaultConfig returns the defaults documented on each field of [Config].
 func DefaultConfig() Config {
 	return Config{

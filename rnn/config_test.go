@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -223,4 +224,19 @@ func ones(n int) []float64 {
 		o[i] = 1
 	}
 	return o
+}
+
+func TestMasksExcitatory(t *testing.T) {
+	// Neuron 1 has an inhibitory synapse, neuron 2 none at all.
+	ms := Masks{Hidden: []float64{
+		1, 0, 1,
+		0, -1, -1,
+		0, 0, 0,
+	}}
+	if got, want := ms.Excitatory(3), []bool{true, false, true}; !slices.Equal(got, want) {
+		t.Errorf("Excitatory = %v, want %v", got, want)
+	}
+	if got, want := (Masks{}).Excitatory(2), []bool{true, true}; !slices.Equal(got, want) {
+		t.Errorf("no hidden mask: Excitatory = %v, want %v", got, want)
+	}
 }

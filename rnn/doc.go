@@ -34,7 +34,8 @@
 // mask (inputs are excitatory), except that a readout without a mask takes
 // each neuron's sign from its hidden row. With dale false masks only remove
 // synapses: W_eff = W ⊙ |M|. Raw weights start away from exactly 0 where the
-// mask is nonzero (the gradient of |w| is 0 at 0).
+// mask is nonzero (the gradient of |w| is 0 at 0). A neuron is inhibitory
+// when its row of the hidden mask holds a −1 ([Masks.Excitatory]).
 //
 // # Use
 //

@@ -150,7 +150,7 @@ func (op daleEffOp) DiffWRT(inputs int) []bool {
 	return d
 }
 func (op daleEffOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	gop := daleEffGradOp{rows: op.rows, cols: op.cols, dale: op.dale, masked: op.masked}
+	gop := daleEffGradOp(op)
 	var dw *G.Node
 	var err error
 	if op.masked {

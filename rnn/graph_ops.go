@@ -19,59 +19,27 @@ import (
 // comparison, a product, clones — over the [B·T, N] activity) and the
 // column sums that are the gradient of a bias (see graph_affine.go).
 
-// rateF and rateDF are f and f' for one activation (f'(0) = 0 for relu and
-// retanh, as in Activation.Node).
-func rateF(a Activation, v float64) float64 {
-	switch a {
-	case Tanh:
-		return math.Tanh(v)
-	case Sigmoid:
-		return rateSigmoid(v)
-	case ReTanh:
-		if v > 0 {
-			return math.Tanh(v)
-		}
-		return 0
-	case Softplus:
-		return math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v)))
-	default:
-		if v > 0 {
-			return v
-		}
-		return 0
+// rateF and rateDF are f and f' in float64 for the rates ops: actF and actDF (activation.go),
+// except that sigmoid and softplus take their overflow-free forms without cut-offs
+// (sigmoidStable, softplusStable). Relu goes through rateReLU and rateReLUGrad instead.
+func rateF(k actKind, v float64) float64 {
+	switch k {
+	case actSigmoid:
+		return sigmoidStable(v)
+	case actSoftplus:
+		return softplusStable(v)
 	}
+	return actF(k, v)
 }
 
-func rateDF(a Activation, v float64) float64 {
-	switch a {
-	case Tanh:
-		t := math.Tanh(v)
-		return 1 - t*t
-	case Sigmoid:
-		s := rateSigmoid(v)
-		return s * (1 - s)
-	case ReTanh:
-		if v > 0 {
-			t := math.Tanh(v)
-			return 1 - t*t
-		}
-		return 0
-	case Softplus:
-		return rateSigmoid(v)
-	default:
-		if v > 0 {
-			return 1
-		}
-		return 0
+func rateDF(k actKind, v float64) float64 {
+	switch k {
+	case actSigmoid:
+		return sigmoidDT(sigmoidStable(v))
+	case actSoftplus:
+		return sigmoidStable(v)
 	}
-}
-
-func rateSigmoid(v float64) float64 {
-	if v >= 0 {
-		return 1 / (1 + math.Exp(-v))
-	}
-	e := math.Exp(v)
-	return e / (1 + e)
+	return actDF(k, v)
 }
 
 // rateFloat is the element type of the ops.
@@ -135,8 +103,9 @@ func rateApply[T rateFloat](a Activation, v, eta, r []T) {
 	if a == ReLU {
 		rateReLU(v, r)
 	} else {
+		k := a.kind()
 		for i, x := range v {
-			r[i] = T(rateF(a, float64(x)))
+			r[i] = T(rateF(k, float64(x)))
 		}
 	}
 	if eta != nil {
@@ -154,50 +123,40 @@ func rateBackward[T rateFloat](a Activation, v, dr, dv []T) {
 		rateReLUGrad(v, dr, dv)
 		return
 	}
+	k := a.kind()
 	for i, x := range v {
-		dv[i] = dr[i] * T(rateDF(a, float64(x)))
+		dv[i] = dr[i] * T(rateDF(k, float64(x)))
 	}
 }
 
-// rateReLU writes r = max(v, 0) without branches (the signs of v are random
-// in a network, so a branch mispredicts half the time): the keep mask is all
-// ones exactly when v > 0 as a signed integer, i.e. v is positive and not
-// ±0 (NaN with a clear sign bit passes through).
+// rateReLU writes r = max(v, 0) and rateReLUGrad dv = dr where v > 0, else 0, without branches
+// (reluKeep32, reluKeep64).
 func rateReLU[T rateFloat](v, r []T) {
 	switch vv := any(v).(type) {
 	case []float32:
 		rr := any(r).([]float32)
 		for i, x := range vv {
-			s := int32(math.Float32bits(x))
-			keep := ^uint32(((s - 1) | s) >> 31)
-			rr[i] = math.Float32frombits(uint32(s) & keep)
+			rr[i] = math.Float32frombits(math.Float32bits(x) & reluKeep32(x))
 		}
 	case []float64:
 		rr := any(r).([]float64)
 		for i, x := range vv {
-			s := int64(math.Float64bits(x))
-			keep := ^uint64(((s - 1) | s) >> 63)
-			rr[i] = math.Float64frombits(uint64(s) & keep)
+			rr[i] = math.Float64frombits(math.Float64bits(x) & reluKeep64(x))
 		}
 	}
 }
 
-// rateReLUGrad writes dv = dr where v > 0, else 0, without branches.
 func rateReLUGrad[T rateFloat](v, dr, dv []T) {
 	switch vv := any(v).(type) {
 	case []float32:
 		dd, oo := any(dr).([]float32), any(dv).([]float32)
 		for i, x := range vv {
-			s := int32(math.Float32bits(x))
-			keep := ^uint32(((s - 1) | s) >> 31)
-			oo[i] = math.Float32frombits(math.Float32bits(dd[i]) & keep)
+			oo[i] = math.Float32frombits(math.Float32bits(dd[i]) & reluKeep32(x))
 		}
 	case []float64:
 		dd, oo := any(dr).([]float64), any(dv).([]float64)
 		for i, x := range vv {
-			s := int64(math.Float64bits(x))
-			keep := ^uint64(((s - 1) | s) >> 63)
-			oo[i] = math.Float64frombits(math.Float64bits(dd[i]) & keep)
+			oo[i] = math.Float64frombits(math.Float64bits(dd[i]) & reluKeep64(x))
 		}
 	}
 }

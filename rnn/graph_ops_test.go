@@ -181,7 +181,7 @@ func TestModelFiniteDifferences(t *testing.T) {
 }
 
 func TestBranchlessReLU(t *testing.T) {
-	in32 := []float32{-2, -0.0, 0, 1e-40, 3, float32(math.Inf(1)), float32(math.Inf(-1)), -1e-40}
+	in32 := []float32{-2, float32(math.Copysign(0, -1)), 0, 1e-40, 3, float32(math.Inf(1)), float32(math.Inf(-1)), -1e-40}
 	want := []float32{0, 0, 0, 1e-40, 3, float32(math.Inf(1)), 0, 0}
 	wantD := []float32{0, 0, 0, 5, 5, 5, 0, 0}
 	r := make([]float32, len(in32))

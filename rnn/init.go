@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/dale-rnn/dale/internal/analysis"
 	"github.com/dale-rnn/dale/internal/npz"
-	"gonum.org/v1/gonum/mat"
 )
 
 // minAbsWeight is the smallest magnitude a raw weight starts with where its
@@ -280,15 +280,12 @@ func balanceEI(w, eff []float64, n int, mode string) {
 	}
 }
 
-// spectralRadius returns the largest eigenvalue modulus of the n×n matrix a.
+// spectralRadius returns the largest eigenvalue modulus of the n×n matrix a
+// (analysis.SpectralRadius), for spectral_radius.
 func spectralRadius(a []float64, n int) (float64, error) {
-	var eig mat.Eigen
-	if ok := eig.Factorize(mat.NewDense(n, n, append([]float64(nil), a...)), mat.EigenNone); !ok {
-		return 0, fmt.Errorf("rnn: spectral_radius: the eigenvalue decomposition of the recurrent matrix did not converge")
-	}
-	var r float64
-	for _, v := range eig.Values(nil) {
-		r = math.Max(r, math.Hypot(real(v), imag(v)))
+	r, err := analysis.SpectralRadius(a, n)
+	if err != nil {
+		return 0, fmt.Errorf("rnn: spectral_radius: %w", err)
 	}
 	return r, nil
 }

@@ -178,13 +178,10 @@ func newModel(cfg Config, masks Masks) (*Model, error) {
 		// hidden row (+1 for a neuron without outgoing synapses).
 		out := cfg.Dims[2]
 		m.masks[2] = make([]float64, n*out)
-		for i := 0; i < n; i++ {
+		for i, exc := range masks.Excitatory(n) {
 			s := 1.0
-			for j := 0; j < n; j++ {
-				if masks.Hidden[i*n+j] < 0 {
-					s = -1
-					break
-				}
+			if !exc {
+				s = -1
 			}
 			for o := 0; o < out; o++ {
 				m.masks[2][i*out+o] = s

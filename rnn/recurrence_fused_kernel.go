@@ -50,7 +50,8 @@ func fusedUseKernel[T fusedFloat](tA, tB gblas.Transpose, alpha, beta T) bool {
 	return fusedHasKernel && tB == gblas.NoTrans && alpha == 1 && beta == 0 && blas.Name() == blas.Go
 }
 
-// actBoth writes r[i] = f(v[i]) and d[i] = f'(v[i]) in one pass.
+// actBoth writes r[i] = f(v[i]) and d[i] = f'(v[i]) in one pass, with the firing-rate functions
+// of activation.go in T's arithmetic.
 func actBoth[T fusedFloat](k actKind, v, r, d []T) {
 	r = r[:len(v)]
 	d = d[:len(v)]
@@ -64,19 +65,19 @@ func actBoth[T fusedFloat](k actKind, v, r, d []T) {
 		}
 	case actTanh:
 		for i, x := range v {
-			t := T(math.Tanh(float64(x)))
-			r[i], d[i] = t, 1-t*t
+			t := tanhT(x)
+			r[i], d[i] = t, tanhDT(t)
 		}
 	case actSigmoid:
 		for i, x := range v {
 			s := actSigmoidT(x)
-			r[i], d[i] = s, s*(1-s)
+			r[i], d[i] = s, sigmoidDT(s)
 		}
 	case actReTanh:
 		for i, x := range v {
 			if x > 0 {
-				t := T(math.Tanh(float64(x)))
-				r[i], d[i] = t, 1-t*t
+				t := tanhT(x)
+				r[i], d[i] = t, tanhDT(t)
 			} else {
 				r[i], d[i] = 0, 0
 			}
@@ -88,17 +89,14 @@ func actBoth[T fusedFloat](k actKind, v, r, d []T) {
 	}
 }
 
-// actReLU32 writes r = max(v, 0) and d = [v > 0] without branches (random signs make a branch
-// mispredict half the time). With b the bits of v as a signed integer, (−b & ^b) has its sign
-// bit set exactly when b > 0, i.e. when v > 0 (−0 and negative values give 0).
+// actReLU32 writes r = max(v, 0) and d = [v > 0] without branches (reluKeep32).
 func actReLU32(v, r, d []float32) {
 	r = r[:len(v)]
 	d = d[:len(v)]
 	for i, x := range v {
-		b := int32(math.Float32bits(x))
-		mask := uint32((-b & ^b) >> 31)
-		r[i] = math.Float32frombits(uint32(b) & mask)
-		d[i] = math.Float32frombits(0x3f800000 & mask)
+		keep := reluKeep32(x)
+		r[i] = math.Float32frombits(math.Float32bits(x) & keep)
+		d[i] = math.Float32frombits(0x3f800000 & keep)
 	}
 }
 
@@ -107,10 +105,9 @@ func actReLU64(v, r, d []float64) {
 	r = r[:len(v)]
 	d = d[:len(v)]
 	for i, x := range v {
-		b := int64(math.Float64bits(x))
-		mask := uint64((-b & ^b) >> 63)
-		r[i] = math.Float64frombits(uint64(b) & mask)
-		d[i] = math.Float64frombits(0x3ff0000000000000 & mask)
+		keep := reluKeep64(x)
+		r[i] = math.Float64frombits(math.Float64bits(x) & keep)
+		d[i] = math.Float64frombits(0x3ff0000000000000 & keep)
 	}
 }
 

@@ -24,13 +24,12 @@ var (
 
 // recProblem is a recurrence's inputs in float64, row-major.
 type recProblem struct {
-	B, T, N       int
-	I, W, alpha   []float64
-	h0, xi, eta   []float64 // xi, eta nil for no noise
-	R             []float64 // the loss is sum(V ⊙ R)
-	act           Activation
-	noise         bool
-	learnableInit bool
+	B, T, N     int
+	I, W, alpha []float64
+	h0, xi, eta []float64 // xi, eta nil for no noise
+	R           []float64 // the loss is sum(V ⊙ R)
+	act         Activation
+	noise       bool
 }
 
 func recRandom(rng *rand.Rand, n int, scale float64) []float64 {

@@ -440,7 +440,7 @@ func WriteFigures(dir string, m *rnn.Model, task tasks.Task, ev *Evaluation, are
 	}
 
 	win, wrec, wout := m.Effective()
-	excit := excitatory(masks.Hidden, hid)
+	excit := masks.Excitatory(hid)
 	var hist []figure.HistSeries
 	for _, l := range []struct {
 		name       string
@@ -531,22 +531,6 @@ func dense64(t interface{ Data() any }) []float64 {
 		return append([]float64(nil), d...)
 	}
 	return nil
-}
-
-// excitatory reads each neuron's type off its row of the hidden mask: a
-// neuron with any −1 is inhibitory.
-func excitatory(hidden []float64, n int) []bool {
-	e := make([]bool, n)
-	for i := 0; i < n; i++ {
-		e[i] = true
-		for j := 0; j < n && hidden != nil; j++ {
-			if hidden[i*n+j] < 0 {
-				e[i] = false
-				break
-			}
-		}
-	}
-	return e
 }
 
 // readHistory reads history.csv into one series per loss term plus the

@@ -1,6 +1,7 @@
 // Package analysis holds the small numerical analyses behind dale's
 // figures and reports: principal components of hidden-state trajectories
-// (PCA), eigenvalues and spectral radius of a recurrent weight matrix,
+// (PCA), eigenvalues and spectral radius of a recurrent weight matrix
+// (package rnn scales its initial weights to a spectral_radius with it),
 // and the split of a weight matrix's entries by the type of the
 // sending neuron (for weight distributions). Every function takes plain
 // slices (row-major matrices), checks its input and returns an error
