@@ -55,9 +55,10 @@
 //     350, 500 ms (jumping to 500 ms stayed at chance: the test overwrites
 //     the held sample on the same input units), then the test's overlap
 //     with the decision period shrinks 900, 450, 200, 100, 0 ms.
-//   - ctxdm learns at 3e−3 with a cosine decay: at 1e−2 the accuracy
-//     swung by ±0.1 between evaluations and collapsed to chance once the
-//     delay became variable.
+//   - ctxdm (with a cosine decay) and dms learn at 3e−3: at 1e−2 ctxdm's
+//     accuracy swung by ±0.1 between evaluations and collapsed to chance
+//     once the delay became variable, and a gradient spike threw a trained
+//     dms network (seed 3) to chance for good.
 //   - flipflop learns each neuron's time constant (learn_alpha): with
 //     τ = 100 ms fixed, a 10 ms pulse moves the state too little and
 //     outputs settled for 400 ms after each pulse (mse 0.03–0.04 after
