@@ -15,7 +15,7 @@ func TestLearnedAlphaStaysInRange(t *testing.T) {
 		t.Run(dtype, func(t *testing.T) {
 			m := smallModel(t, 16, 3, func(c *rnn.Config) { c.LearnAlpha, c.DType = true, dtype })
 			o := Options{Steps: 6, BatchSize: 4, EvalEvery: -1, Quiet: true, ClipNorm: -1,
-				Optimizer: OptimizerConfig{Type: "adam", LR: 0.5}}
+				Optimizer: Adam{LR: 0.5}}
 			if _, err := Run(context.Background(), m, newSignTask(10), o); err != nil {
 				t.Fatal(err)
 			}

@@ -19,7 +19,7 @@ func TestEarlyStopAndCurriculum(t *testing.T) {
 	m := smallModel(t, 24, 3, nil)
 	var stages []int
 	res, err := Run(context.Background(), m, nil, Options{Steps: 2000, BatchSize: 16, EvalEvery: 20, EvalTrials: 64, Output: io.Discard,
-		Optimizer: OptimizerConfig{LR: 1e-2}, Score: hard.score, TargetAccuracy: 0.8,
+		Optimizer: Adam{LR: 1e-2}, Score: hard.score, TargetAccuracy: 0.8,
 		Curriculum: []Stage{{Name: "easy", Source: &exclusive{src: slow{easy}}, Threshold: 0.8}, {Name: "hard", Source: &exclusive{src: slow{hard}}}},
 		Recorder: RecorderFunc(func(r Record) error {
 			if len(stages) == 0 || stages[len(stages)-1] != r.Stage {

@@ -56,7 +56,7 @@ func TestDaleSparsityAndPlasticity(t *testing.T) {
 	}
 	checked := 0
 	opts := Options{Steps: steps, BatchSize: 16, Seed: 1, EvalEvery: -1, Output: io.Discard,
-		Optimizer: OptimizerConfig{LR: 2e-2},
+		Optimizer: Adam{LR: 2e-2},
 		Recorder: RecorderFunc(func(r Record) error {
 			checked++
 			return check(r.Step)

@@ -11,8 +11,9 @@
 // noise, targets and mask, runs the compiled graph (forward,
 // loss terms, backward), checks every loss term and gradient is finite,
 // clips the global gradient norm (default 1.0), asks the optimiser for the
-// update Δw (Adam by default, lr 1e-3; SGD with momentum; RMSProp) at the
-// scheduled learning rate (constant, step, exponential, cosine), and applies
+// update Δw (Adam{} by default, lr 1e-3; SGD{} with momentum; RMSProp{}; or
+// an Optimizer of your own) at the scheduled learning rate (constant,
+// step, exponential, cosine), and applies
 // w ← w + p·Δw, where p in [0, 1] is each element's plasticity
 // (rnn.Param.Plasticity). Scaling the update, not the gradient, is what
 // makes p = 0 freeze a synapse exactly and p = 0.5 halve its movement under
@@ -24,12 +25,31 @@
 //
 // # Losses
 //
-// Loss terms (LossSpec) are gorgonia expressions added to the model's
-// graph, each with its own λ, each reported every step: masked MSE with the
-// batch's per-(trial, step, output) weights, cross-entropy over choice
-// outputs, firing-rate L1/L2, firing-rate distribution (sd, cv, mean_ad,
-// max_ad), weight L1/L2 per layer on the effective weights, and state
-// prediction. Batches of another length need a graph of another length:
+// Loss terms (LossSpec: a Loss, its λ and its name) are gorgonia
+// expressions added to the model's graph, each reported every step. The
+// built-in Loss values are MSE (masked, with the batch's per-(trial, step,
+// output) weights), CrossEntropy over choice outputs, FiringRate (L1/L2),
+// FiringRateDist (sd, cv, mean_ad, max_ad), WeightL1 and WeightL2 per layer
+// on the effective weights, and StatePred (state prediction).
+//
+// # Extending: losses and optimisers of your own
+//
+// In the manner of gonum/optimize's Method, a loss is any value with the
+// Loss interface (Type, Name, and Build, which adds the term to the graph
+// from a LossInput: outputs, rates, effective weights, targets, mask
+// weights, and leaves set from each batch), and an optimiser any value
+// with the Optimizer interface (Type, LearningRate, and New, which makes
+// the OptimizerState: Begin, Update, and Save/Restore for checkpoints, so
+// that Resume stays exact). Set them in Options in Go; to name them in the
+// JSON options ({"type": "...", ...}), register a decoder with
+// RegisterLoss or RegisterOptimizer. The built-ins are registered under
+// "mse", "cross_entropy", "fr", "fr_dist", "weight_l1", "weight_l2",
+// "state_pred" and "adam", "sgd", "rmsprop"; an unknown type is an error
+// that lists the registered ones.
+//
+// # Graphs per batch length
+//
+// Batches of another length need a graph of another length:
 // the trainer compiles one per (batch size, steps) and keeps the last four
 // (rather than padding every batch to one length, which would cost the
 // longest length's compute every step and let padding into the rate
@@ -59,7 +79,8 @@
 // summary.json (with the measure and the last and best evaluations).
 // Checkpoints are the model's own .npz (rnn.Model.Save, atomic) plus the
 // trainer's state: the step, seeds, curriculum stage, best evaluation,
-// optimiser moments and step count (float64, exact) and per-element
+// the optimiser's type and state (OptimizerState.Save: Adam's moments and
+// step count, float64 and int64, exact) and per-element
 // plasticity. Resume restores all of it, so a resumed run's losses and
 // weights equal an uninterrupted run's bit for bit.
 //

@@ -43,7 +43,7 @@ func ExampleRun() {
 	res, err := train.Run(context.Background(), m, echo{}, train.Options{
 		Steps:     200,
 		BatchSize: 16,
-		Optimizer: train.OptimizerConfig{LR: 1e-2},
+		Optimizer: train.Adam{LR: 1e-2},
 		EvalEvery: 100,
 		Quiet:     true,
 	})

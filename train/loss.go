@@ -3,106 +3,236 @@ package train
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
-	"sort"
-	"strings"
 
 	"github.com/dale-rnn/dale/batch"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// LossSpec is one term of the training loss: λ·term. Its JSON form is
-// {"type": ..., "lambda": ..., "params": {...}, "name": ...}; unknown keys,
-// types and parameters are errors.
+// Loss is one term of the training loss, as a value: the built-ins MSE,
+// CrossEntropy, FiringRate, FiringRateDist, WeightL1, WeightL2 and
+// StatePred, or a type of your own. A LossSpec gives a Loss its λ and,
+// optionally, another name. A Loss is only read, so one value may serve
+// any number of runs.
 //
-// Types and their params (defaults in brackets):
-//
-//   - "mse": masked mean squared error of the outputs, weighted by the
-//     batch's per-(trial, step, output) mask: Σ m·(y − ŷ)² / Σ m. No params.
-//   - "cross_entropy": softmax cross-entropy over the choice outputs, at the
-//     (trial, step) rows where the mask is > 0 on a choice output. params:
-//     "outputs" (required): the indices of the choice outputs (≥ 2,
-//     distinct). The target distribution of a row is the targets on those
-//     outputs, clipped at 0 and normalised to sum 1; rows whose choice
-//     targets sum to 0 are not counted. Rows are weighted by the largest
-//     mask value among the choice outputs.
-//   - "fr": firing rate toward 0 (nn4n's FiringRateLoss): the mean rate of
-//     each neuron over trials and steps, then the mean of its square ("l2")
-//     or absolute value ("l1"). params: "metric" ["l2"].
-//   - "fr_dist": spread of the neurons' mean rates (nn4n's
-//     FiringRateDistLoss): "sd" (unbiased standard deviation), "cv" (sd /
-//     mean), "mean_ad" (mean absolute deviation from the mean), "max_ad"
-//     (largest absolute deviation). params: "metric" ["sd"]. A 1e-12 is
-//     added under the square root of "sd" and "cv" so that equal rates do
-//     not give an infinite gradient.
-//   - "weight_l1", "weight_l2": mean |W_eff| or mean W_eff² of the effective
-//     weights (as PsychRNN; nn4n sums norms instead). params: "layer"
-//     ["all"]: "input", "hidden", "readout" or "all" (the sum of the three
-//     layer means).
-//   - "state_pred": state prediction (nn4n's StatePredictionLoss): the mean
-//     of (r_t − r_{t+τ})² over trials, steps t < T−τ and neurons, pulling
-//     each firing-rate vector toward the one τ steps later. params: "tau"
-//     [1], an integer ≥ 1 smaller than the batch's steps. (nn4n's code
-//     slices the batch axis after making it first, which looks like a bug;
-//     dale shifts along time.)
-type LossSpec struct {
-	Type string `json:"type"`
-	// Lambda is the term's weight in the total loss (0 → 1; must be ≥ 0).
-	Lambda float64 `json:"lambda,omitempty"`
-	// Params are the type's parameters, listed above.
-	Params map[string]any `json:"params,omitempty"`
-	// Name is the term's column in history.csv and its key in results;
-	// empty means a name made from the type and its main parameter
-	// ("mse", "fr_l2", "weight_l1_hidden", ...). Lower-case letters, digits
-	// and underscores.
-	Name string `json:"name,omitempty"`
+// To be named in JSON options, a loss type is registered with RegisterLoss
+// under the name its Type method returns; the params of its JSON form are
+// what json.Marshal writes for the value, and the decoder given to
+// RegisterLoss must read them back.
+type Loss interface {
+	// Type is the name the loss is registered under: the "type" of its
+	// JSON form ("mse", "fr", ...).
+	Type() string
+	// Name is the term's default name, its column in history.csv and its
+	// key in results ("mse", "fr_l2", "weight_l1_hidden", ...): lower-case
+	// letters, digits and underscores.
+	Name() string
+	// Build adds the term's unweighted value, a scalar node of the
+	// graph's dtype, to the training graph described by in. It is called
+	// once per batch shape (trials, steps); the trainer weights the node
+	// by λ, adds it to the total and differentiates the total. An error
+	// stops the run.
+	Build(in *LossInput) (*G.Node, error)
 }
 
-// UnmarshalJSON decodes a spec, rejecting unknown keys.
-func (s *LossSpec) UnmarshalJSON(b []byte) error {
-	type plain LossSpec
-	var p plain
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&p); err != nil {
-		return fmt.Errorf("loss spec: %v (allowed keys: type, lambda, params, name)", err)
+// LossInput is what a Loss is built from: one training graph, for batches
+// of B trials and T steps, and its nodes. Leaves that change with every
+// batch are made with Leaf and written by a function given to OnBatch.
+type LossInput struct {
+	// Graph is the training graph the term is added to.
+	Graph *G.ExprGraph
+	// Outputs [B,T,Out] are the model's readouts, Rates [B,T,N] its
+	// firing rates.
+	Outputs, Rates *G.Node
+	// WIn [In,N], WRec [N,N] and WOut [N,Out] are the effective weights
+	// |W| ⊙ M (what Dale's law and the masks leave).
+	WIn, WRec, WOut *G.Node
+	// B, T, Out and N are the batch's trials and steps, the outputs and
+	// the hidden neurons.
+	B, T, Out, N int
+
+	idx int        // the term's position, to name its leaves
+	lg  *lossGraph // shared leaves and fills
+}
+
+// Targets returns the leaf [B,T,Out] holding each batch's targets (shared
+// by all terms of the graph).
+func (in *LossInput) Targets() *G.Node {
+	in.lg.maskedTargets(in)
+	return in.lg.targets
+}
+
+// MaskWeights returns the leaf [B,T,Out] holding each batch's mask divided
+// by its sum (by 1 when the mask is all zero), so that Σ w·e is a masked
+// mean of e (shared by all terms of the graph).
+func (in *LossInput) MaskWeights() *G.Node {
+	in.lg.maskedTargets(in)
+	return in.lg.maskW
+}
+
+// MeanRates returns the node [N] of each neuron's mean rate over the
+// batch's trials and steps (shared by all terms of the graph).
+func (in *LossInput) MeanRates() (*G.Node, error) {
+	if in.lg.meanRates == nil {
+		r2, err := G.Reshape(in.Rates, tensor.Shape{in.B * in.T, in.N})
+		if err != nil {
+			return nil, err
+		}
+		if in.lg.meanRates, err = G.Mean(r2, 0); err != nil {
+			return nil, err
+		}
 	}
-	*s = LossSpec(p)
+	return in.lg.meanRates, nil
+}
+
+// Leaf adds a leaf of the graph's dtype and the given shape to the graph,
+// named after the term ("loss<i>_<name>"), and returns it with its
+// backing tensor ([]float32 or []float64 data, as the graph's dtype). Write
+// the tensor in Build for a constant, or in an OnBatch function for data
+// that changes with the batch.
+func (in *LossInput) Leaf(name string, shape ...int) (*G.Node, *tensor.Dense) {
+	return leaf(in.Graph, in.lg.dtype, fmt.Sprintf("loss%d_%s", in.idx, name), shape...)
+}
+
+// OnBatch registers fill to run before every step of the graph, with the
+// step's batch (to write the tensors of Leaf leaves).
+func (in *LossInput) OnBatch(fill func(b *batch.Batch)) {
+	in.lg.fills = append(in.lg.fills, fill)
+}
+
+// Const returns a scalar constant v of the graph's dtype.
+func (in *LossInput) Const(v float64) *G.Node { return scalarConst(in.lg.dtype, v) }
+
+// LossSpec is one term of the training loss: λ·Loss. Its JSON form is
+// {"type": ..., "lambda": ..., "params": {...}, "name": ...}, where type
+// is a name given to RegisterLoss (the built-ins' names are listed with
+// their types: "mse", "cross_entropy", "fr", "fr_dist", "weight_l1",
+// "weight_l2", "state_pred") and params are the type's parameters;
+// unknown keys, types and parameters are errors.
+type LossSpec struct {
+	// Loss is the term (required).
+	Loss Loss
+	// Lambda is the term's weight in the total loss (0 → 1; must be ≥ 0).
+	Lambda float64
+	// Name is the term's column in history.csv and its key in results;
+	// empty means Loss.Name(). Lower-case letters, digits and
+	// underscores.
+	Name string
+}
+
+// lossSpecJSON is the JSON form of a LossSpec.
+type lossSpecJSON struct {
+	Type   string          `json:"type"`
+	Lambda float64         `json:"lambda,omitempty"`
+	Params json.RawMessage `json:"params,omitempty"`
+	Name   string          `json:"name,omitempty"`
+}
+
+// MarshalJSON writes the JSON form; params are json.Marshal(s.Loss),
+// left out when that is {}.
+func (s LossSpec) MarshalJSON() ([]byte, error) {
+	if s.Loss == nil {
+		return nil, errors.New("train: loss spec without a Loss")
+	}
+	p, err := json.Marshal(s.Loss)
+	if err != nil {
+		return nil, fmt.Errorf("train: loss %q: params: %w", s.Loss.Type(), err)
+	}
+	j := lossSpecJSON{Type: s.Loss.Type(), Lambda: s.Lambda, Name: s.Name}
+	if !isEmptyJSON(p) {
+		j.Params = p
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON decodes the JSON form, rejecting unknown keys and types;
+// the loss comes from the decoder registered for its type.
+func (s *LossSpec) UnmarshalJSON(b []byte) error {
+	v, err := decodeLossSpec(b, "train: loss")
+	if err != nil {
+		return err
+	}
+	*s = v
 	return nil
 }
 
-// lossTypes lists the allowed types and their allowed params.
-var lossTypes = map[string][]string{
-	"mse":           nil,
-	"cross_entropy": {"outputs"},
-	"fr":            {"metric"},
-	"fr_dist":       {"metric"},
-	"weight_l1":     {"layer"},
-	"weight_l2":     {"layer"},
-	"state_pred":    {"tau"},
+// decodeLossSpec decodes one spec; errors name the spec as field
+// ("train: losses[2]").
+func decodeLossSpec(b []byte, field string) (LossSpec, error) {
+	var p lossSpecJSON
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&p); err != nil {
+		return LossSpec{}, fmt.Errorf("%s: %v (allowed keys: type, lambda, params, name)", field, err)
+	}
+	if p.Type == "" {
+		return LossSpec{}, fmt.Errorf("%s.type is missing: must be one of %s", field, lossRegistry.list())
+	}
+	dec, ok := lossRegistry.lookup(p.Type)
+	if !ok {
+		return LossSpec{}, fmt.Errorf("%s.type = %q is not allowed: must be one of %s", field, p.Type, lossRegistry.list())
+	}
+	l, err := dec(p.Params)
+	if err != nil {
+		return LossSpec{}, paramsErr(field+".params", err)
+	}
+	if l == nil || l.Type() != p.Type {
+		return LossSpec{}, fmt.Errorf("%s.type = %q is not allowed: its decoder returned %T, whose Type is not %q", field, p.Type, l, p.Type)
+	}
+	return LossSpec{Loss: l, Lambda: p.Lambda, Name: p.Name}, nil
 }
 
-func lossTypeNames() string {
-	var n []string
-	for k := range lossTypes {
-		n = append(n, k)
+// decodeLosses decodes a JSON list of specs (null: none).
+func decodeLosses(raw json.RawMessage) ([]LossSpec, error) {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return nil, nil
 	}
-	sort.Strings(n)
-	return strings.Join(n, ", ")
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, fmt.Errorf("train: losses = %s is not allowed: must be a list of loss terms", bytes.TrimSpace(raw))
+	}
+	var out []LossSpec
+	for i, r := range list {
+		s, err := decodeLossSpec(r, fmt.Sprintf("train: losses[%d]", i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+var lossRegistry = &registry[Loss]{kind: "loss", register: "RegisterLoss"}
+
+// RegisterLoss makes the loss type name usable in the JSON form of
+// LossSpec (and so in train options): decode turns the spec's params
+// (absent: nil) into the Loss, whose Type must return name. An error
+// decode returns is reported after "train: losses[i].params.", so it
+// should start with the parameter's name: `scale = -1 is not allowed: must
+// be > 0`. The built-in types are registered already; name must be
+// lower-case letters, digits and _, and registering a name twice is an
+// error. Register from an init function or before decoding options; it is
+// safe for concurrent use.
+func RegisterLoss(name string, decode func(params json.RawMessage) (Loss, error)) error {
+	return lossRegistry.add(name, decode)
 }
 
 // lossDef is a validated LossSpec.
 type lossDef struct {
-	typ     string
-	name    string
-	lambda  float64
-	metric  string // fr, fr_dist
-	layer   string // weight_*
-	tau     int    // state_pred
-	outputs []int  // cross_entropy
+	loss   Loss
+	name   string
+	lambda float64
+}
+
+// checker is implemented by the built-in losses and optimisers: it checks
+// a value set in Go as decoding checks JSON. out is the model's readout
+// size (0: not known yet).
+type checker interface {
+	check(out int) error
 }
 
 var reservedColumns = map[string]bool{"step": true, "total": true, "accuracy": true, "lr": true, "wall_s": true,
@@ -115,114 +245,34 @@ var nameRE = regexp.MustCompile(`^[a-z0-9_]+$`)
 // indices are then only checked to be >= 0).
 func parseLosses(specs []LossSpec, out int) ([]lossDef, error) {
 	if len(specs) == 0 {
-		specs = []LossSpec{{Type: "mse"}}
+		specs = []LossSpec{{Loss: MSE{}}}
 	}
 	var defs []lossDef
 	seen := map[string]bool{}
 	for i, s := range specs {
 		field := fmt.Sprintf("train: losses[%d]", i)
-		allowed, ok := lossTypes[s.Type]
-		if !ok {
-			return nil, fmt.Errorf("%s.type = %q is not allowed: must be one of %s", field, s.Type, lossTypeNames())
+		if s.Loss == nil {
+			return nil, fmt.Errorf("%s.type is missing: must be one of %s", field, lossRegistry.list())
 		}
-		d := lossDef{typ: s.Type, lambda: s.Lambda}
+		d := lossDef{loss: s.Loss, lambda: s.Lambda, name: s.Loss.Name()}
 		if d.lambda == 0 {
 			d.lambda = 1
 		}
 		if !(d.lambda >= 0) || math.IsInf(d.lambda, 0) {
 			return nil, fmt.Errorf("%s.lambda = %v is not allowed: must be finite and >= 0", field, s.Lambda)
 		}
-		for k := range s.Params {
-			found := false
-			for _, a := range allowed {
-				found = found || a == k
+		if c, ok := s.Loss.(checker); ok {
+			if err := c.check(out); err != nil {
+				return nil, paramsErr(field+".params", err)
 			}
-			if !found {
-				what := "none"
-				if len(allowed) > 0 {
-					what = strings.Join(allowed, ", ")
-				}
-				return nil, fmt.Errorf("%s.params.%s is not allowed for type %q: allowed params: %s", field, k, s.Type, what)
-			}
-		}
-		str := func(key, def string, choices ...string) (string, error) {
-			v, ok := s.Params[key]
-			if !ok {
-				return def, nil
-			}
-			sv, isStr := v.(string)
-			for _, c := range choices {
-				if isStr && sv == c {
-					return sv, nil
-				}
-			}
-			return "", fmt.Errorf("%s.params.%s = %s is not allowed: must be one of %s", field, key, jsonText(v), strings.Join(choices, ", "))
-		}
-		var err error
-		switch s.Type {
-		case "mse":
-			d.name = "mse"
-		case "fr":
-			d.metric, err = str("metric", "l2", "l1", "l2")
-			d.name = "fr_" + d.metric
-		case "fr_dist":
-			d.metric, err = str("metric", "sd", "sd", "cv", "mean_ad", "max_ad")
-			d.name = "fr_dist_" + d.metric
-		case "weight_l1", "weight_l2":
-			d.layer, err = str("layer", "all", "input", "hidden", "readout", "all")
-			d.name = s.Type + "_" + d.layer
-		case "state_pred":
-			d.tau = 1
-			if v, ok := s.Params["tau"]; ok {
-				f, isNum := v.(float64)
-				if !isNum || f != math.Trunc(f) || f < 1 || f > 1e6 {
-					err = fmt.Errorf("%s.params.tau = %s is not allowed: must be an integer >= 1", field, jsonText(v))
-				}
-				d.tau = int(f)
-			}
-			d.name = "state_pred"
-		case "cross_entropy":
-			d.name = "cross_entropy"
-			v, ok := s.Params["outputs"]
-			if !ok {
-				return nil, fmt.Errorf("%s.params.outputs is missing: cross_entropy needs the indices of the choice outputs (at least 2, each in [0, %d))", field, out)
-			}
-			list, isList := v.([]any)
-			if !isList {
-				if ints, ok := v.([]int); ok { // set from Go
-					for _, x := range ints {
-						list = append(list, float64(x))
-					}
-					isList = true
-				}
-			}
-			bad := func() error {
-				if out == 0 {
-					return fmt.Errorf("%s.params.outputs = %s is not allowed: must be a list of at least 2 distinct output indices", field, jsonText(v))
-				}
-				return fmt.Errorf("%s.params.outputs = %s is not allowed: must be a list of at least 2 distinct output indices in [0, %d)", field, jsonText(v), out)
-			}
-			if !isList || len(list) < 2 {
-				return nil, bad()
-			}
-			used := map[int]bool{}
-			for _, x := range list {
-				f, isNum := x.(float64)
-				if !isNum || f != math.Trunc(f) || f < 0 || (out > 0 && f >= float64(out)) || f > 1e9 || used[int(f)] {
-					return nil, bad()
-				}
-				used[int(f)] = true
-				d.outputs = append(d.outputs, int(f))
-			}
-		}
-		if err != nil {
-			return nil, err
 		}
 		if s.Name != "" {
 			if !nameRE.MatchString(s.Name) || reservedColumns[s.Name] {
 				return nil, fmt.Errorf("%s.name = %q is not allowed: must be lower-case letters, digits and _, and not one of step, total, accuracy, lr, wall_s, eval_mse, stage, grad_norm", field, s.Name)
 			}
 			d.name = s.Name
+		} else if !nameRE.MatchString(d.name) || reservedColumns[d.name] {
+			return nil, fmt.Errorf("%s.name is missing: the default name %q of type %q is not lower-case letters, digits and _, or is reserved: give a \"name\"", field, d.name, s.Loss.Type())
 		}
 		if seen[d.name] {
 			return nil, fmt.Errorf("%s: a second term named %q: give one of them a \"name\"", field, d.name)
@@ -255,6 +305,35 @@ type lossGraph struct {
 	dtype  tensor.Dtype
 	b, t   int
 	outDim int
+
+	// shared by the terms, made on first use
+	targets, maskW, meanRates *G.Node
+}
+
+// maskedTargets makes the shared targets and mask-weight leaves and their
+// fill on first use.
+func (lg *lossGraph) maskedTargets(in *LossInput) {
+	if lg.targets != nil {
+		return
+	}
+	var tv, mv *tensor.Dense
+	lg.targets, tv = leaf(in.Graph, lg.dtype, "loss_targets", in.B, in.T, in.Out)
+	lg.maskW, mv = leaf(in.Graph, lg.dtype, "loss_mse_weights", in.B, in.T, in.Out)
+	wbuf := make([]float64, in.B*in.T*in.Out)
+	lg.fills = append(lg.fills, func(bt *batch.Batch) {
+		setFromF32(tv, bt.Targets)
+		var s float64
+		for _, m := range bt.Mask {
+			s += float64(m)
+		}
+		if s == 0 {
+			s = 1
+		}
+		for j, m := range bt.Mask {
+			wbuf[j] = float64(m) / s
+		}
+		setData(mv, wbuf)
+	})
 }
 
 // leaf makes a named input leaf of the graph's dtype with the given shape
@@ -306,87 +385,33 @@ func buildLosses(g *G.ExprGraph, ln lossNodes, defs []lossDef, b, t int) (*lossG
 	}
 	out, n := outShape[2], rShape[2]
 	lg := &lossGraph{dtype: dt, b: b, t: t, outDim: out}
-	wrap := func(d lossDef, err error) error { return fmt.Errorf("train: loss %q: build: %w", d.name, err) }
-
-	// Shared leaves.
-	var targets, maskW *G.Node
-	var meanRates *G.Node
 	for i, d := range defs {
-		var term *G.Node
-		var err error
-		switch d.typ {
-		case "mse":
-			if targets == nil {
-				var tv, mv *tensor.Dense
-				targets, tv = leaf(g, dt, "loss_targets", b, t, out)
-				maskW, mv = leaf(g, dt, "loss_mse_weights", b, t, out)
-				wbuf := make([]float64, b*t*out)
-				lg.fills = append(lg.fills, func(bt *batch.Batch) {
-					setFromF32(tv, bt.Targets)
-					var s float64
-					for _, m := range bt.Mask {
-						s += float64(m)
-					}
-					if s == 0 {
-						s = 1
-					}
-					for j, m := range bt.Mask {
-						wbuf[j] = float64(m) / s
-					}
-					setData(mv, wbuf)
-				})
-			}
-			term, err = mseNode(ln.Outputs, targets, maskW)
-		case "cross_entropy":
-			term, err = crossEntropy(g, lg, ln.Outputs, d, i, b, t, out)
-		case "fr", "fr_dist":
-			if meanRates == nil {
-				r2, err2 := G.Reshape(ln.Rates, tensor.Shape{b * t, n})
-				if err2 != nil {
-					return nil, wrap(d, err2)
-				}
-				if meanRates, err2 = G.Mean(r2, 0); err2 != nil {
-					return nil, wrap(d, err2)
-				}
-			}
-			if d.typ == "fr" {
-				term, err = frNode(meanRates, d.metric)
-			} else {
-				term, err = frDistNode(meanRates, d.metric, n)
-			}
-		case "weight_l1", "weight_l2":
-			var ws []*G.Node
-			switch d.layer {
-			case "input":
-				ws = []*G.Node{ln.WIn}
-			case "hidden":
-				ws = []*G.Node{ln.WRec}
-			case "readout":
-				ws = []*G.Node{ln.WOut}
-			default:
-				ws = []*G.Node{ln.WIn, ln.WRec, ln.WOut}
-			}
-			term, err = weightNode(ws, d.typ == "weight_l1")
-		case "state_pred":
-			if d.tau >= t {
-				return nil, fmt.Errorf("train: loss %q: tau = %d is not allowed for batches of %d steps: must be < steps", d.name, d.tau, t)
-			}
-			term, err = statePred(g, ln.Rates, d.tau, i, b, t, n)
+		in := &LossInput{Graph: g, Outputs: ln.Outputs, Rates: ln.Rates, WIn: ln.WIn, WRec: ln.WRec, WOut: ln.WOut,
+			B: b, T: t, Out: out, N: n, idx: i, lg: lg}
+		term, err := d.loss.Build(in)
+		if err == nil && term == nil {
+			err = errors.New("Build returned no node")
+		}
+		if err == nil && !term.IsScalar() {
+			err = fmt.Errorf("Build returned a node of shape %v, not a scalar", term.Shape())
+		}
+		if err == nil && term.Dtype() != dt {
+			err = fmt.Errorf("Build returned a node of dtype %v, not the graph's %v", term.Dtype(), dt)
 		}
 		if err != nil {
-			return nil, wrap(d, err)
+			return nil, fmt.Errorf("train: loss %q: %w", d.name, err)
 		}
 		lg.terms = append(lg.terms, term)
 		weighted := term
 		if d.lambda != 1 {
 			if weighted, err = G.Mul(term, scalarConst(dt, d.lambda)); err != nil {
-				return nil, wrap(d, err)
+				return nil, fmt.Errorf("train: loss %q: %w", d.name, err)
 			}
 		}
 		if lg.total == nil {
 			lg.total = weighted
 		} else if lg.total, err = G.Add(lg.total, weighted); err != nil {
-			return nil, wrap(d, err)
+			return nil, fmt.Errorf("train: loss %q: %w", d.name, err)
 		}
 	}
 	return lg, nil
@@ -422,11 +447,12 @@ func mseNode(y, target, w *G.Node) (*G.Node, error) {
 // crossEntropy: X = reshape(Y)[B·T,Out] · S[Out,C] selects the choice
 // outputs with a constant 0/1 matrix (no Slice); loss = Σ_r w_r·lse(X_r) −
 // Σ_rc qw_rc·X_rc with qw_rc = w_r·q_rc and Σ_r w_r = 1.
-func crossEntropy(g *G.ExprGraph, lg *lossGraph, y *G.Node, d lossDef, idx, b, t, out int) (*G.Node, error) {
-	dt, c := lg.dtype, len(d.outputs)
-	sel, sv := leaf(g, dt, fmt.Sprintf("loss%d_ce_select", idx), out, c)
+func crossEntropy(in *LossInput, outputs []int) (*G.Node, error) {
+	y, b, t, out := in.Outputs, in.B, in.T, in.Out
+	c := len(outputs)
+	sel, sv := in.Leaf("ce_select", out, c)
 	s := make([]float64, out*c)
-	for j, o := range d.outputs {
+	for j, o := range outputs {
 		s[o*c+j] = 1
 	}
 	setData(sv, s)
@@ -438,14 +464,14 @@ func crossEntropy(g *G.ExprGraph, lg *lossGraph, y *G.Node, d lossDef, idx, b, t
 	if err != nil {
 		return nil, err
 	}
-	wrow, wv := leaf(g, dt, fmt.Sprintf("loss%d_ce_rows", idx), b*t)
-	qw, qv := leaf(g, dt, fmt.Sprintf("loss%d_ce_targets", idx), b*t, c)
+	wrow, wv := in.Leaf("ce_rows", b*t)
+	qw, qv := in.Leaf("ce_targets", b*t, c)
 	wbuf, qbuf := make([]float64, b*t), make([]float64, b*t*c)
-	lg.fills = append(lg.fills, func(bt *batch.Batch) {
+	in.OnBatch(func(bt *batch.Batch) {
 		var total float64
 		for r := range b * t {
 			var w, q float64
-			for _, o := range d.outputs {
+			for _, o := range outputs {
 				w = max(w, float64(bt.Mask[r*out+o]))
 				q += max(0, float64(bt.Targets[r*out+o]))
 			}
@@ -454,7 +480,7 @@ func crossEntropy(g *G.ExprGraph, lg *lossGraph, y *G.Node, d lossDef, idx, b, t
 			}
 			wbuf[r] = w
 			total += w
-			for j, o := range d.outputs {
+			for j, o := range outputs {
 				qbuf[r*c+j] = 0
 				if q > 0 {
 					qbuf[r*c+j] = max(0, float64(bt.Targets[r*out+o])) / q
@@ -589,8 +615,8 @@ func weightNode(ws []*G.Node, l1 bool) (*G.Node, error) {
 // statePred: R [B,T,N] → [B,N,T] → [B·N,T] · D[T,T−τ] (D[j,j] = 1,
 // D[j+τ,j] = −1) → mean of squares. A constant matrix product does the time
 // shift (no Slice).
-func statePred(g *G.ExprGraph, r *G.Node, tau, idx, b, t, n int) (*G.Node, error) {
-	dt := r.Dtype()
+func statePred(in *LossInput, tau int) (*G.Node, error) {
+	r, b, t, n := in.Rates, in.B, in.T, in.N
 	rt, err := G.Transpose(r, 0, 2, 1)
 	if err != nil {
 		return nil, err
@@ -599,7 +625,7 @@ func statePred(g *G.ExprGraph, r *G.Node, tau, idx, b, t, n int) (*G.Node, error
 	if err != nil {
 		return nil, err
 	}
-	dn, dv := leaf(g, dt, fmt.Sprintf("loss%d_state_shift", idx), t, t-tau)
+	dn, dv := in.Leaf("state_shift", t, t-tau)
 	dd := make([]float64, t*(t-tau))
 	for j := range t - tau {
 		dd[j*(t-tau)+j] = 1

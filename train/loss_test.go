@@ -15,6 +15,7 @@ import (
 // refLoss computes each loss type in plain Go (float64) for the test.
 func refLoss(d lossDef, y, r []float64, ws [3][]float64, bt *batch.Batch, n int) float64 {
 	b, t, out := bt.Size, bt.Steps, bt.Out
+	typ, metric, layer, tau, outputs := refParams(d.loss)
 	mfr := make([]float64, n)
 	for i := range b * t {
 		for j := range n {
@@ -28,7 +29,7 @@ func refLoss(d lossDef, y, r []float64, ws [3][]float64, bt *batch.Batch, n int)
 		}
 		return s / float64(len(v))
 	}
-	switch d.typ {
+	switch typ {
 	case "mse":
 		var s, w float64
 		for i := range y {
@@ -40,7 +41,7 @@ func refLoss(d lossDef, y, r []float64, ws [3][]float64, bt *batch.Batch, n int)
 		var s, wt float64
 		for row := range b * t {
 			var w, q float64
-			for _, o := range d.outputs {
+			for _, o := range outputs {
 				w = max(w, float64(bt.Mask[row*out+o]))
 				q += max(0, float64(bt.Targets[row*out+o]))
 			}
@@ -48,11 +49,11 @@ func refLoss(d lossDef, y, r []float64, ws [3][]float64, bt *batch.Batch, n int)
 				continue
 			}
 			var z float64
-			for _, o := range d.outputs {
+			for _, o := range outputs {
 				z += math.Exp(y[row*out+o])
 			}
 			var ce float64
-			for _, o := range d.outputs {
+			for _, o := range outputs {
 				ce -= max(0, float64(bt.Targets[row*out+o])) / q * (y[row*out+o] - math.Log(z))
 			}
 			s += w * ce
@@ -62,7 +63,7 @@ func refLoss(d lossDef, y, r []float64, ws [3][]float64, bt *batch.Batch, n int)
 	case "fr":
 		v := make([]float64, n)
 		for j, m := range mfr {
-			if d.metric == "l1" {
+			if metric == "l1" {
 				v[j] = math.Abs(m)
 			} else {
 				v[j] = m * m
@@ -78,7 +79,7 @@ func refLoss(d lossDef, y, r []float64, ws [3][]float64, bt *batch.Batch, n int)
 			maxad = max(maxad, math.Abs(m-mu))
 		}
 		sd := math.Sqrt(ss/float64(n-1) + 1e-12)
-		switch d.metric {
+		switch metric {
 		case "sd":
 			return sd
 		case "cv":
@@ -88,12 +89,12 @@ func refLoss(d lossDef, y, r []float64, ws [3][]float64, bt *batch.Batch, n int)
 		}
 		return maxad
 	case "weight_l1", "weight_l2":
-		idx := map[string][]int{"input": {0}, "hidden": {1}, "readout": {2}, "all": {0, 1, 2}}[d.layer]
+		idx := map[string][]int{"input": {0}, "hidden": {1}, "readout": {2}, "all": {0, 1, 2}}[layer]
 		var s float64
 		for _, i := range idx {
 			var l float64
 			for _, w := range ws[i] {
-				if d.typ == "weight_l1" {
+				if typ == "weight_l1" {
 					l += math.Abs(w)
 				} else {
 					l += w * w
@@ -106,9 +107,9 @@ func refLoss(d lossDef, y, r []float64, ws [3][]float64, bt *batch.Batch, n int)
 		var s float64
 		cnt := 0
 		for bi := range b {
-			for ti := range t - d.tau {
+			for ti := range t - tau {
 				for j := range n {
-					x := r[(bi*t+ti)*n+j] - r[(bi*t+ti+d.tau)*n+j]
+					x := r[(bi*t+ti)*n+j] - r[(bi*t+ti+tau)*n+j]
 					s += x * x
 					cnt++
 				}
@@ -116,7 +117,26 @@ func refLoss(d lossDef, y, r []float64, ws [3][]float64, bt *batch.Batch, n int)
 		}
 		return s / float64(cnt)
 	}
-	panic(d.typ)
+	panic(typ)
+}
+
+// refParams returns the parameters of a built-in loss, defaults applied.
+func refParams(l Loss) (typ, metric, layer string, tau int, outputs []int) {
+	switch l := l.(type) {
+	case FiringRate:
+		metric = or(l.Metric, "l2")
+	case FiringRateDist:
+		metric = or(l.Metric, "sd")
+	case WeightL1:
+		layer = or(l.Layer, "all")
+	case WeightL2:
+		layer = or(l.Layer, "all")
+	case StatePred:
+		tau = max(1, l.Tau)
+	case CrossEntropy:
+		outputs = l.Outputs
+	}
+	return l.Type(), metric, layer, tau, outputs
 }
 
 func randBatch(rng *rand.Rand, b, t, in, out int) *batch.Batch {
@@ -251,8 +271,7 @@ func TestLossSpecErrors(t *testing.T) {
 		{`[{"type":"mse","name":"total"}]`, `losses[0].name = "total" is not allowed`},
 	}
 	for _, c := range cases {
-		var ls []LossSpec
-		err := json.Unmarshal([]byte(c.json), &ls)
+		ls, err := decodeLosses([]byte(c.json))
 		if err == nil {
 			_, err = parseLosses(ls, 3)
 		}
@@ -261,7 +280,7 @@ func TestLossSpecErrors(t *testing.T) {
 		}
 	}
 	defs, err := parseLosses(nil, 1)
-	if err != nil || len(defs) != 1 || defs[0].typ != "mse" || defs[0].lambda != 1 {
+	if err != nil || len(defs) != 1 || defs[0].loss.Type() != "mse" || defs[0].lambda != 1 {
 		t.Errorf("default losses = %+v, %v; want one mse with lambda 1", defs, err)
 	}
 }

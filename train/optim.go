@@ -1,72 +1,154 @@
 package train
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
-
-	"github.com/dale-rnn/dale/internal/npz"
 )
 
-// OptimizerConfig chooses the optimiser and its settings. The zero value is
-// Adam with learning rate 1e-3 and PyTorch's defaults.
-type OptimizerConfig struct {
-	// Type is "adam" (default), "sgd" or "rmsprop".
-	Type string `json:"type"`
-	// LR is the base learning rate (0 → 1e-3). A Schedule scales it over
-	// the run.
+// Optimizer is an update rule with its settings, as a value: the built-ins
+// Adam, SGD and RMSProp, or a type of your own (Options.Optimizer; nil →
+// Adam{}). New makes the state of one run, so one value may serve any
+// number of runs.
+//
+// To be named in JSON options, an optimiser type is registered with
+// RegisterOptimizer under the name its Type method returns; its JSON form
+// is {"type": name, ...} with the keys json.Marshal writes for the value,
+// which the decoder given to RegisterOptimizer must read back. Checkpoints
+// record the type, and Resume refuses another.
+type Optimizer interface {
+	// Type is the name the optimiser is registered under: the "type" of
+	// its JSON form ("adam", "sgd", "rmsprop").
+	Type() string
+	// LearningRate is the base learning rate, which Options.Schedule
+	// scales over the run (finite and > 0).
+	LearningRate() float64
+	// New returns the state for parameters with the given names and
+	// numbers of elements (sizes), all zero as at the start of a run.
+	New(names []string, sizes []int) (OptimizerState, error)
+}
+
+// OptimizerState is an optimiser's state during one run (moments, step
+// count). It keeps it in float64 (or int64), whatever the model's dtype,
+// so that a checkpoint saves it and Resume restores it bit for bit.
+type OptimizerState interface {
+	// Begin starts a new step (Adam's bias corrections count steps).
+	Begin()
+	// Update writes the update Δw of elements [lo, lo+len(g)) of
+	// parameter i, computed from the gradient scale·g at learning rate lr,
+	// into delta (same length as g); the trainer applies w ← w + p·Δw.
+	// Elements must be independent: the trainer updates disjoint ranges
+	// of a parameter concurrently, and in blocks.
+	Update(i, lo int, g []float64, scale, lr float64, delta []float64)
+	// Save returns the state to store in a checkpoint. Names must be
+	// distinct; the trainer stores them prefixed with "train_opt_".
+	Save() []StateArray
+	// Restore sets the state from a checkpoint's arrays, by the names
+	// Save gave them.
+	Restore(arrays map[string]StateArray) error
+}
+
+// StateArray is one named array of optimiser state in a checkpoint: either
+// Float64 or Int64 values.
+type StateArray struct {
+	Name    string
+	Float64 []float64
+	Int64   []int64
+}
+
+// Adam is PyTorch's Adam (no weight decay, no amsgrad), the default. JSON
+// type "adam", keys lr, beta1, beta2, eps.
+type Adam struct {
+	// LR is the base learning rate (0 → 1e-3).
 	LR float64 `json:"lr"`
-	// Beta1, Beta2 and Eps are Adam's moment decays and denominator offset
-	// (0 → 0.9, 0.999, 1e-8). Eps is also RMSProp's offset.
+	// Beta1 and Beta2 are the moment decays, in [0, 1) (0 → 0.9, 0.999).
 	Beta1 float64 `json:"beta1"`
 	Beta2 float64 `json:"beta2"`
-	Eps   float64 `json:"eps"`
-	// Momentum is the momentum of "sgd" and "rmsprop" (0 → none).
+	// Eps is the denominator offset, > 0 (0 → 1e-8).
+	Eps float64 `json:"eps"`
+}
+
+// SGD is stochastic gradient descent with optional (PyTorch) momentum:
+// buf ← μ·buf + g, Δ = −lr·buf. JSON type "sgd", keys lr, momentum.
+type SGD struct {
+	// LR is the base learning rate (0 → 1e-3).
+	LR float64 `json:"lr"`
+	// Momentum is μ, in [0, 1) (0 → none).
 	Momentum float64 `json:"momentum"`
-	// Alpha is RMSProp's smoothing constant (0 → 0.99).
+}
+
+// RMSProp is PyTorch's RMSprop (not centred): v ← α·v + (1−α)·g²,
+// Δ = −lr·g/(√v + ε), with optional momentum on g/(√v + ε). JSON type
+// "rmsprop", keys lr, alpha, eps, momentum.
+type RMSProp struct {
+	// LR is the base learning rate (0 → 1e-3).
+	LR float64 `json:"lr"`
+	// Alpha is the smoothing constant α, in [0, 1) (0 → 0.99).
 	Alpha float64 `json:"alpha"`
+	// Eps is ε, > 0 (0 → 1e-8).
+	Eps float64 `json:"eps"`
+	// Momentum is the momentum, in [0, 1) (0 → none).
+	Momentum float64 `json:"momentum"`
 }
 
-func (c OptimizerConfig) withDefaults() OptimizerConfig {
-	if c.Type == "" {
-		c.Type = "adam"
+func (Adam) Type() string    { return "adam" }
+func (SGD) Type() string     { return "sgd" }
+func (RMSProp) Type() string { return "rmsprop" }
+
+func (o Adam) LearningRate() float64    { return orDefault(o.LR, 1e-3) }
+func (o SGD) LearningRate() float64     { return orDefault(o.LR, 1e-3) }
+func (o RMSProp) LearningRate() float64 { return orDefault(o.LR, 1e-3) }
+
+func orDefault(v, def float64) float64 {
+	if v == 0 {
+		return def
 	}
-	if c.LR == 0 {
-		c.LR = 1e-3
-	}
-	if c.Beta1 == 0 {
-		c.Beta1 = 0.9
-	}
-	if c.Beta2 == 0 {
-		c.Beta2 = 0.999
-	}
-	if c.Eps == 0 {
-		c.Eps = 1e-8
-	}
-	if c.Alpha == 0 {
-		c.Alpha = 0.99
-	}
-	return c
+	return v
 }
 
-func (c OptimizerConfig) validate() error {
-	switch c.Type {
-	case "adam", "sgd", "rmsprop":
-	default:
-		return fmt.Errorf("train: optimizer.type = %q is not allowed: must be one of adam, sgd, rmsprop", c.Type)
-	}
+// defaulter is implemented by the built-in optimisers: their value with
+// every zero field replaced by its default (Options.WithDefaults).
+type defaulter interface {
+	withDefaults() Optimizer
+}
+
+func (o Adam) withDefaults() Optimizer {
+	return Adam{LR: o.LearningRate(), Beta1: orDefault(o.Beta1, 0.9), Beta2: orDefault(o.Beta2, 0.999), Eps: orDefault(o.Eps, 1e-8)}
+}
+
+func (o SGD) withDefaults() Optimizer { return SGD{LR: o.LearningRate(), Momentum: o.Momentum} }
+
+func (o RMSProp) withDefaults() Optimizer {
+	return RMSProp{LR: o.LearningRate(), Alpha: orDefault(o.Alpha, 0.99), Eps: orDefault(o.Eps, 1e-8), Momentum: o.Momentum}
+}
+
+// optSettings are the settings of the built-in optimisers under their
+// JSON keys, with defaults; each one's JSON form may hold the keys of all
+// three (configurations and checkpoints written before the types were
+// split hold them all), and all are checked.
+type optSettings struct {
+	LR, Beta1, Beta2, Eps, Momentum, Alpha float64
+}
+
+var optKeys = []string{"lr", "beta1", "beta2", "eps", "momentum", "alpha"}
+
+func (c optSettings) check() error {
 	pos := func(name string, v float64) error {
 		if !(v > 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("train: optimizer.%s = %v is not allowed: must be finite and > 0", name, v)
+			return fmt.Errorf("%s = %v is not allowed: must be finite and > 0", name, v)
 		}
 		return nil
 	}
 	unit := func(name string, v float64) error {
 		if !(v >= 0 && v < 1) {
-			return fmt.Errorf("train: optimizer.%s = %v is not allowed: must be in [0, 1)", name, v)
+			return fmt.Errorf("%s = %v is not allowed: must be in [0, 1)", name, v)
 		}
 		return nil
 	}
+	c.LR, c.Eps = orDefault(c.LR, 1e-3), orDefault(c.Eps, 1e-8)
 	for _, err := range []error{pos("lr", c.LR), pos("eps", c.Eps), unit("beta1", c.Beta1), unit("beta2", c.Beta2),
 		unit("momentum", c.Momentum), unit("alpha", c.Alpha)} {
 		if err != nil {
@@ -76,67 +158,226 @@ func (c OptimizerConfig) validate() error {
 	return nil
 }
 
-// optimizer computes the update Δw of each parameter from its gradient. It
-// keeps its own state (moments, step count) in float64, whatever the
-// model's dtype, so that it can be saved and restored bit for bit.
-type optimizer interface {
-	// begin starts a new step (Adam's bias corrections count steps).
-	begin()
-	// update writes the update of elements [lo, lo+len(g)) of parameter i,
-	// computed from the gradient scale·g at learning rate lr, into delta
-	// (same length as g). Elements are independent, so disjoint ranges may
-	// be updated concurrently.
-	update(i, lo int, g []float64, scale, lr float64, delta []float64)
-	// arrays returns the state to store in a checkpoint.
-	arrays() []npz.Array
-	// restore sets the state from checkpoint arrays.
-	restore(arrays map[string]npz.Array) error
+func (o Adam) check(int) error {
+	return optSettings{LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps}.check()
+}
+func (o SGD) check(int) error { return optSettings{LR: o.LR, Momentum: o.Momentum}.check() }
+func (o RMSProp) check(int) error {
+	return optSettings{LR: o.LR, Alpha: o.Alpha, Eps: o.Eps, Momentum: o.Momentum}.check()
+}
+
+// decodeOptSettings reads the JSON keys of the built-in optimisers.
+func decodeOptSettings(raw json.RawMessage) (optSettings, error) {
+	var c optSettings
+	if isEmptyJSON(raw) {
+		return c, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return c, fmt.Errorf(" = %s is not allowed: must be a JSON object", bytes.TrimSpace(raw))
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	dst := map[string]*float64{"lr": &c.LR, "beta1": &c.Beta1, "beta2": &c.Beta2, "eps": &c.Eps, "momentum": &c.Momentum, "alpha": &c.Alpha}
+	for _, k := range keys {
+		p, ok := dst[k]
+		if !ok {
+			return c, fmt.Errorf("%s = %s is not allowed: unknown field %q (allowed: %s)", k, m[k], k, strings.Join(optKeys, ", "))
+		}
+		if err := json.Unmarshal(m[k], p); err != nil {
+			return c, fmt.Errorf("%s = %s is not allowed: must be a number", k, m[k])
+		}
+	}
+	return c, c.check()
+}
+
+// RegisterOptimizer makes the optimiser type name usable in the JSON form
+// of Options.Optimizer: decode turns the JSON object less its "type" key
+// into the Optimizer, whose Type must return name. An error decode returns
+// is reported after "train: optimizer.", so it should start with the key's
+// name: `lr = -1 is not allowed: must be > 0`. The built-in types are
+// registered already; name must be lower-case letters, digits and _, and
+// registering a name twice is an error. Register from an init function or
+// before decoding options; it is safe for concurrent use.
+func RegisterOptimizer(name string, decode func(params json.RawMessage) (Optimizer, error)) error {
+	return optRegistry.add(name, decode)
+}
+
+var optRegistry = &registry[Optimizer]{kind: "optimizer", register: "RegisterOptimizer"}
+
+func init() {
+	for _, r := range []struct {
+		name string
+		mk   func(optSettings) Optimizer
+	}{
+		{"adam", func(c optSettings) Optimizer { return Adam{LR: c.LR, Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps} }},
+		{"sgd", func(c optSettings) Optimizer { return SGD{LR: c.LR, Momentum: c.Momentum} }},
+		{"rmsprop", func(c optSettings) Optimizer {
+			return RMSProp{LR: c.LR, Alpha: c.Alpha, Eps: c.Eps, Momentum: c.Momentum}
+		}},
+	} {
+		mk := r.mk
+		if err := RegisterOptimizer(r.name, func(raw json.RawMessage) (Optimizer, error) {
+			c, err := decodeOptSettings(raw)
+			if err != nil {
+				return nil, err
+			}
+			return mk(c), nil
+		}); err != nil {
+			panic(err) // the built-in names are valid and distinct
+		}
+	}
+}
+
+// decodeOptimizer decodes the JSON form {"type": ..., ...} (null: nil;
+// no type: "adam").
+func decodeOptimizer(raw json.RawMessage) (Optimizer, error) {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return nil, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("train: optimizer = %s is not allowed: must be a JSON object", bytes.TrimSpace(raw))
+	}
+	typ := "adam"
+	if t, ok := m["type"]; ok {
+		if err := json.Unmarshal(t, &typ); err != nil {
+			return nil, fmt.Errorf("train: optimizer.type = %s is not allowed: must be one of %s", t, optRegistry.list())
+		}
+		if typ == "" {
+			typ = "adam"
+		}
+		delete(m, "type")
+	}
+	dec, ok := optRegistry.lookup(typ)
+	if !ok {
+		return nil, fmt.Errorf("train: optimizer.type = %q is not allowed: must be one of %s", typ, optRegistry.list())
+	}
+	params, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("train: optimizer: %v", err)
+	}
+	o, err := dec(params)
+	if err != nil {
+		return nil, paramsErr("train: optimizer", err)
+	}
+	if o == nil || o.Type() != typ {
+		return nil, fmt.Errorf("train: optimizer.type = %q is not allowed: its decoder returned %T, whose Type is not %q", typ, o, typ)
+	}
+	return o, nil
+}
+
+// marshalOptimizer writes the JSON form of o: {"type": o.Type(), ...the
+// keys of json.Marshal(o)}.
+func marshalOptimizer(o Optimizer) ([]byte, error) {
+	if o == nil {
+		return []byte("null"), nil
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, fmt.Errorf("train: optimizer %q: %w", o.Type(), err)
+	}
+	t, _ := json.Marshal(o.Type())
+	b = bytes.TrimSpace(b)
+	if isEmptyJSON(b) {
+		return []byte(`{"type":` + string(t) + `}`), nil
+	}
+	if len(b) < 2 || b[0] != '{' {
+		return nil, fmt.Errorf("train: optimizer %q: json.Marshal gives %s, not a JSON object", o.Type(), b)
+	}
+	return append([]byte(`{"type":`+string(t)+`,`), b[1:]...), nil
+}
+
+// typedOptimizer marshals its Optimizer in the JSON form.
+type typedOptimizer struct{ Optimizer }
+
+func (o typedOptimizer) MarshalJSON() ([]byte, error) { return marshalOptimizer(o.Optimizer) }
+
+// optimizerType reads the type of a JSON form ("adam" when absent).
+func optimizerType(raw json.RawMessage) string {
+	var p struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(raw, &p)
+	if p.Type == "" {
+		return "adam"
+	}
+	return p.Type
 }
 
 const optPrefix = "train_opt_"
 
-func newOptimizer(c OptimizerConfig, names []string, sizes []int) optimizer {
-	alloc := func() [][]float64 {
-		s := make([][]float64, len(sizes))
-		for i, n := range sizes {
-			s[i] = make([]float64, n)
-		}
-		return s
+func alloc(sizes []int) [][]float64 {
+	s := make([][]float64, len(sizes))
+	for i, n := range sizes {
+		s[i] = make([]float64, n)
 	}
-	switch c.Type {
-	case "sgd":
-		o := &sgd{cfg: c, names: names}
-		if c.Momentum > 0 {
-			o.buf = alloc()
-		}
-		return o
-	case "rmsprop":
-		o := &rmsprop{cfg: c, names: names, sq: alloc()}
-		if c.Momentum > 0 {
-			o.buf = alloc()
-		}
-		return o
-	default:
-		return &adam{cfg: c, names: names, m: alloc(), v: alloc()}
-	}
+	return s
 }
 
-// adam is PyTorch's Adam (no weight decay, no amsgrad).
+func checkSizes(names []string, sizes []int) error {
+	if len(names) != len(sizes) {
+		return fmt.Errorf("train: optimizer: %d names for %d sizes", len(names), len(sizes))
+	}
+	for i, n := range sizes {
+		if n < 0 {
+			return fmt.Errorf("train: optimizer: size of %q = %d is not allowed: must be >= 0", names[i], n)
+		}
+	}
+	return nil
+}
+
+// New returns Adam's state (first and second moments, step count).
+func (o Adam) New(names []string, sizes []int) (OptimizerState, error) {
+	if err := checkSizes(names, sizes); err != nil {
+		return nil, err
+	}
+	return &adam{cfg: o.withDefaults().(Adam), names: names, m: alloc(sizes), v: alloc(sizes)}, nil
+}
+
+// New returns SGD's state (the momentum buffers, none without momentum).
+func (o SGD) New(names []string, sizes []int) (OptimizerState, error) {
+	if err := checkSizes(names, sizes); err != nil {
+		return nil, err
+	}
+	s := &sgd{cfg: o.withDefaults().(SGD), names: names}
+	if o.Momentum > 0 {
+		s.buf = alloc(sizes)
+	}
+	return s, nil
+}
+
+// New returns RMSProp's state (the squared-gradient averages and the
+// momentum buffers).
+func (o RMSProp) New(names []string, sizes []int) (OptimizerState, error) {
+	if err := checkSizes(names, sizes); err != nil {
+		return nil, err
+	}
+	s := &rmsprop{cfg: o.withDefaults().(RMSProp), names: names, sq: alloc(sizes)}
+	if o.Momentum > 0 {
+		s.buf = alloc(sizes)
+	}
+	return s, nil
+}
+
 type adam struct {
-	cfg          OptimizerConfig
+	cfg          Adam
 	names        []string
 	m, v         [][]float64
 	t            int64
 	corr1, corr2 float64
 }
 
-func (o *adam) begin() {
+func (o *adam) Begin() {
 	o.t++
 	o.corr1 = 1 - math.Pow(o.cfg.Beta1, float64(o.t))
 	o.corr2 = 1 - math.Pow(o.cfg.Beta2, float64(o.t))
 }
 
-func (o *adam) update(i, lo int, g []float64, scale, lr float64, delta []float64) {
+func (o *adam) Update(i, lo int, g []float64, scale, lr float64, delta []float64) {
 	b1, b2, eps := o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps
 	m, v := o.m[i][lo:lo+len(g)], o.v[i][lo:lo+len(g)]
 	delta = delta[:len(g)]
@@ -151,42 +392,40 @@ func (o *adam) update(i, lo int, g []float64, scale, lr float64, delta []float64
 	}
 }
 
-func (o *adam) arrays() []npz.Array {
-	out := []npz.Array{{Name: optPrefix + "t", Shape: []int{1}, Data: []int64{o.t}}}
+func (o *adam) Save() []StateArray {
+	out := []StateArray{{Name: "t", Int64: []int64{o.t}}}
 	for i, n := range o.names {
-		out = append(out, f64Array(optPrefix+n+"_m", o.m[i]), f64Array(optPrefix+n+"_v", o.v[i]))
+		out = append(out, StateArray{Name: n + "_m", Float64: o.m[i]}, StateArray{Name: n + "_v", Float64: o.v[i]})
 	}
 	return out
 }
 
-func (o *adam) restore(a map[string]npz.Array) error {
-	t, err := readCount(a, optPrefix+"t")
+func (o *adam) Restore(a map[string]StateArray) error {
+	t, err := readCount(a, "t")
 	if err != nil {
 		return err
 	}
 	o.t = t
 	for i, n := range o.names {
-		if err := readInto(a, optPrefix+n+"_m", o.m[i]); err != nil {
+		if err := readInto(a, n+"_m", o.m[i]); err != nil {
 			return err
 		}
-		if err := readInto(a, optPrefix+n+"_v", o.v[i]); err != nil {
+		if err := readInto(a, n+"_v", o.v[i]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// sgd is stochastic gradient descent with optional (PyTorch) momentum:
-// buf ← μ·buf + g, Δ = −lr·buf.
 type sgd struct {
-	cfg   OptimizerConfig
+	cfg   SGD
 	names []string
 	buf   [][]float64
 }
 
-func (o *sgd) begin() {}
+func (o *sgd) Begin() {}
 
-func (o *sgd) update(i, lo int, g []float64, scale, lr float64, delta []float64) {
+func (o *sgd) Update(i, lo int, g []float64, scale, lr float64, delta []float64) {
 	if o.buf == nil {
 		for j, gj := range g {
 			delta[j] = -lr * (gj * scale)
@@ -200,20 +439,20 @@ func (o *sgd) update(i, lo int, g []float64, scale, lr float64, delta []float64)
 	}
 }
 
-func (o *sgd) arrays() []npz.Array {
-	var out []npz.Array
+func (o *sgd) Save() []StateArray {
+	var out []StateArray
 	if o.buf != nil {
 		for i, n := range o.names {
-			out = append(out, f64Array(optPrefix+n+"_buf", o.buf[i]))
+			out = append(out, StateArray{Name: n + "_buf", Float64: o.buf[i]})
 		}
 	}
 	return out
 }
 
-func (o *sgd) restore(a map[string]npz.Array) error {
+func (o *sgd) Restore(a map[string]StateArray) error {
 	if o.buf != nil {
 		for i, n := range o.names {
-			if err := readInto(a, optPrefix+n+"_buf", o.buf[i]); err != nil {
+			if err := readInto(a, n+"_buf", o.buf[i]); err != nil {
 				return err
 			}
 		}
@@ -221,17 +460,15 @@ func (o *sgd) restore(a map[string]npz.Array) error {
 	return nil
 }
 
-// rmsprop is PyTorch's RMSprop (not centred): v ← α·v + (1−α)·g²,
-// Δ = −lr·g/(√v + ε), with optional momentum on g/(√v + ε).
 type rmsprop struct {
-	cfg     OptimizerConfig
+	cfg     RMSProp
 	names   []string
 	sq, buf [][]float64
 }
 
-func (o *rmsprop) begin() {}
+func (o *rmsprop) Begin() {}
 
-func (o *rmsprop) update(i, lo int, g []float64, scale, lr float64, delta []float64) {
+func (o *rmsprop) Update(i, lo int, g []float64, scale, lr float64, delta []float64) {
 	a, eps, mu := o.cfg.Alpha, o.cfg.Eps, o.cfg.Momentum
 	sq := o.sq[i][lo : lo+len(g)]
 	var b []float64
@@ -250,24 +487,24 @@ func (o *rmsprop) update(i, lo int, g []float64, scale, lr float64, delta []floa
 	}
 }
 
-func (o *rmsprop) arrays() []npz.Array {
-	var out []npz.Array
+func (o *rmsprop) Save() []StateArray {
+	var out []StateArray
 	for i, n := range o.names {
-		out = append(out, f64Array(optPrefix+n+"_sq", o.sq[i]))
+		out = append(out, StateArray{Name: n + "_sq", Float64: o.sq[i]})
 		if o.buf != nil {
-			out = append(out, f64Array(optPrefix+n+"_buf", o.buf[i]))
+			out = append(out, StateArray{Name: n + "_buf", Float64: o.buf[i]})
 		}
 	}
 	return out
 }
 
-func (o *rmsprop) restore(a map[string]npz.Array) error {
+func (o *rmsprop) Restore(a map[string]StateArray) error {
 	for i, n := range o.names {
-		if err := readInto(a, optPrefix+n+"_sq", o.sq[i]); err != nil {
+		if err := readInto(a, n+"_sq", o.sq[i]); err != nil {
 			return err
 		}
 		if o.buf != nil {
-			if err := readInto(a, optPrefix+n+"_buf", o.buf[i]); err != nil {
+			if err := readInto(a, n+"_buf", o.buf[i]); err != nil {
 				return err
 			}
 		}
@@ -275,49 +512,27 @@ func (o *rmsprop) restore(a map[string]npz.Array) error {
 	return nil
 }
 
-func f64Array(name string, d []float64) npz.Array {
-	return npz.Array{Name: name, Shape: []int{len(d)}, Data: append([]float64(nil), d...)}
-}
-
-func readInto(arrays map[string]npz.Array, name string, into []float64) error {
+func readInto(arrays map[string]StateArray, name string, into []float64) error {
 	a, ok := arrays[name]
 	if !ok {
-		return fmt.Errorf("train: checkpoint lacks optimiser array %q", name)
+		return fmt.Errorf("train: checkpoint lacks optimiser array %q", optPrefix+name)
 	}
-	d, ok := a.Data.([]float64)
-	if !ok || len(d) != len(into) {
-		return fmt.Errorf("train: checkpoint array %q has %T of %d values, want float64 of %d", name, a.Data, lenAny(a.Data), len(into))
+	if len(a.Float64) != len(into) {
+		return fmt.Errorf("train: checkpoint array %q has %d float64 values, want %d", optPrefix+name, len(a.Float64), len(into))
 	}
-	copy(into, d)
+	copy(into, a.Float64)
 	return nil
 }
 
-func readCount(arrays map[string]npz.Array, name string) (int64, error) {
+func readCount(arrays map[string]StateArray, name string) (int64, error) {
 	a, ok := arrays[name]
 	if !ok {
-		return 0, fmt.Errorf("train: checkpoint lacks array %q", name)
+		return 0, fmt.Errorf("train: checkpoint lacks array %q", optPrefix+name)
 	}
-	d, ok := a.Data.([]int64)
-	if !ok || len(d) != 1 || d[0] < 0 {
-		return 0, fmt.Errorf("train: checkpoint array %q must hold one int64 >= 0", name)
+	if len(a.Int64) != 1 || a.Int64[0] < 0 {
+		return 0, fmt.Errorf("train: checkpoint array %q must hold one int64 >= 0", optPrefix+name)
 	}
-	return d[0], nil
-}
-
-func lenAny(d any) int {
-	switch d := d.(type) {
-	case []float32:
-		return len(d)
-	case []float64:
-		return len(d)
-	case []int32:
-		return len(d)
-	case []int64:
-		return len(d)
-	case []uint8:
-		return len(d)
-	}
-	return 0
+	return a.Int64[0], nil
 }
 
 // ScheduleConfig scales the learning rate over the run. The zero value keeps

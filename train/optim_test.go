@@ -15,10 +15,10 @@ func TestOptimizerFirstSteps(t *testing.T) {
 	g := []float64{0.5, -2, 1e-3}
 	lr := 0.01
 	cases := []struct {
-		cfg  OptimizerConfig
+		opt  Optimizer
 		want [][]float64 // Δ after step 1 and 2 with the same gradient
 	}{
-		{OptimizerConfig{Type: "adam"}, func() [][]float64 {
+		{Adam{LR: lr}, func() [][]float64 {
 			// Adam with a constant gradient: m̂ = g, v̂ = g², Δ = −lr·g/(|g|+ε)
 			var d [2][]float64
 			for s := range 2 {
@@ -28,9 +28,9 @@ func TestOptimizerFirstSteps(t *testing.T) {
 			}
 			return d[:]
 		}()},
-		{OptimizerConfig{Type: "sgd"}, [][]float64{{-lr * g[0], -lr * g[1], -lr * g[2]}, {-lr * g[0], -lr * g[1], -lr * g[2]}}},
-		{OptimizerConfig{Type: "sgd", Momentum: 0.9}, [][]float64{{-lr * g[0], -lr * g[1], -lr * g[2]}, {-lr * 1.9 * g[0], -lr * 1.9 * g[1], -lr * 1.9 * g[2]}}},
-		{OptimizerConfig{Type: "rmsprop"}, func() [][]float64 {
+		{SGD{LR: lr}, [][]float64{{-lr * g[0], -lr * g[1], -lr * g[2]}, {-lr * g[0], -lr * g[1], -lr * g[2]}}},
+		{SGD{LR: lr, Momentum: 0.9}, [][]float64{{-lr * g[0], -lr * g[1], -lr * g[2]}, {-lr * 1.9 * g[0], -lr * 1.9 * g[1], -lr * 1.9 * g[2]}}},
+		{RMSProp{LR: lr}, func() [][]float64 {
 			var d [2][]float64
 			for s, v := range []float64{0.01, 0.01*0.99 + 0.01} {
 				for _, x := range g {
@@ -41,17 +41,17 @@ func TestOptimizerFirstSteps(t *testing.T) {
 		}()},
 	}
 	for _, c := range cases {
-		cfg := c.cfg
-		cfg.LR = lr
-		cfg = cfg.withDefaults()
-		o := newOptimizer(cfg, []string{"w"}, []int{len(g)})
+		o, err := c.opt.New([]string{"w"}, []int{len(g)})
+		if err != nil {
+			t.Fatal(err)
+		}
 		delta := make([]float64, len(g))
 		for s := range 2 {
-			o.begin()
-			o.update(0, 0, g, 1, lr, delta)
+			o.Begin()
+			o.Update(0, 0, g, 1, lr, delta)
 			for j := range g {
 				if math.Abs(delta[j]-c.want[s][j]) > 1e-12*max(1e-6, math.Abs(c.want[s][j])) {
-					t.Errorf("%s momentum %v step %d: Δ[%d] = %v, want %v", cfg.Type, cfg.Momentum, s+1, j, delta[j], c.want[s][j])
+					t.Errorf("%s %+v step %d: Δ[%d] = %v, want %v", c.opt.Type(), c.opt, s+1, j, delta[j], c.want[s][j])
 				}
 			}
 		}
@@ -61,8 +61,14 @@ func TestOptimizerFirstSteps(t *testing.T) {
 // TestOptimizerStateRoundTrip: saving and restoring the state mid-way gives
 // the same later updates, bit for bit.
 func TestOptimizerStateRoundTrip(t *testing.T) {
-	for _, cfg := range []OptimizerConfig{{Type: "adam"}, {Type: "sgd", Momentum: 0.5}, {Type: "rmsprop", Momentum: 0.3}} {
-		cfg = cfg.withDefaults()
+	for _, cfg := range []Optimizer{Adam{}, SGD{Momentum: 0.5}, RMSProp{Momentum: 0.3}} {
+		newOptimizer := func(cfg Optimizer, names []string, sizes []int) OptimizerState {
+			o, err := cfg.New(names, sizes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o
+		}
 		names, sizes := []string{"a", "b"}, []int{3, 2}
 		grad := func(s, i int) []float64 {
 			g := make([]float64, sizes[i])
@@ -72,15 +78,15 @@ func TestOptimizerStateRoundTrip(t *testing.T) {
 			return g
 		}
 		o1 := newOptimizer(cfg, names, sizes)
-		run := func(o optimizer, from, to int) [][]float64 {
+		run := func(o OptimizerState, from, to int) [][]float64 {
 			var out [][]float64
 			for s := from; s < to; s++ {
-				o.begin()
+				o.Begin()
 				for i := range names {
 					d := make([]float64, sizes[i])
 					g := grad(s, i)
-					o.update(i, 0, g[:1], 0.5, 1e-3, d[:1]) // in two ranges
-					o.update(i, 1, g[1:], 0.5, 1e-3, d[1:])
+					o.Update(i, 0, g[:1], 0.5, 1e-3, d[:1]) // in two ranges
+					o.Update(i, 1, g[1:], 0.5, 1e-3, d[1:])
 					out = append(out, d)
 				}
 			}
@@ -88,7 +94,7 @@ func TestOptimizerStateRoundTrip(t *testing.T) {
 		}
 		run(o1, 0, 5)
 		path := t.TempDir() + "/opt.npz"
-		if err := npz.Write(path, o1.arrays()...); err != nil {
+		if err := npz.Write(path, optArrays(o1.Save())...); err != nil {
 			t.Fatal(err)
 		}
 		arrs, err := npz.Read(path)
@@ -96,19 +102,19 @@ func TestOptimizerStateRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		o2 := newOptimizer(cfg, names, sizes)
-		if err := o2.restore(arrs); err != nil {
+		if err := o2.Restore(optState(arrs)); err != nil {
 			t.Fatal(err)
 		}
 		if a, b := run(o1, 5, 9), run(o2, 5, 9); !reflect.DeepEqual(a, b) {
-			t.Errorf("%s: updates after restore differ", cfg.Type)
+			t.Errorf("%s: updates after restore differ", cfg.Type())
 		}
 		delete(arrs, names[0]+"x")
 		for k := range arrs {
 			delete(arrs, k)
 			break
 		}
-		if err := newOptimizer(cfg, names, sizes).restore(arrs); err == nil || !strings.Contains(err.Error(), "checkpoint lacks") {
-			t.Errorf("%s: restore with a missing array: %v", cfg.Type, err)
+		if err := newOptimizer(cfg, names, sizes).Restore(optState(arrs)); err == nil || !strings.Contains(err.Error(), "checkpoint lacks") {
+			t.Errorf("%s: restore with a missing array: %v", cfg.Type(), err)
 		}
 	}
 }
@@ -141,8 +147,8 @@ func TestSchedules(t *testing.T) {
 
 // TestEachOptimizerTrains: every optimiser lowers the loss on the test task.
 func TestEachOptimizerTrains(t *testing.T) {
-	for _, cfg := range []OptimizerConfig{{Type: "adam", LR: 1e-2}, {Type: "sgd", LR: 0.1, Momentum: 0.9}, {Type: "rmsprop", LR: 3e-3}} {
-		t.Run(cfg.Type, func(t *testing.T) {
+	for _, cfg := range []Optimizer{Adam{LR: 1e-2}, SGD{LR: 0.1, Momentum: 0.9}, RMSProp{LR: 3e-3}} {
+		t.Run(cfg.Type(), func(t *testing.T) {
 			m := smallModel(t, 16, 1, nil)
 			var first, last float64
 			opts := Options{Steps: 150, BatchSize: 16, EvalEvery: -1, Output: io.Discard, Optimizer: cfg,

@@ -106,8 +106,12 @@ type Options struct {
 	// results do not depend on prefetching and a resume needs only k.
 	Seed uint64 `json:"seed"`
 
-	Optimizer OptimizerConfig `json:"optimizer"`
-	Schedule  ScheduleConfig  `json:"schedule"`
+	// Optimizer is the update rule and its settings: Adam{}, SGD{},
+	// RMSProp{} or a registered type of your own (nil → Adam{}: learning
+	// rate 1e-3 and PyTorch's defaults). Its JSON form is {"type": "adam",
+	// "lr": ..., ...} (no type: "adam").
+	Optimizer Optimizer      `json:"optimizer"`
+	Schedule  ScheduleConfig `json:"schedule"`
 	// ClipNorm is the largest global L2 norm of the gradient (over all
 	// parameters); larger gradients are scaled down to it (0 → 1.0;
 	// negative → no clipping).
@@ -167,19 +171,61 @@ type Options struct {
 // DecodeOptions reads the JSON form of Options, rejecting unknown keys, and
 // validates it. Absent keys keep their zero value (the default).
 func DecodeOptions(data []byte) (Options, error) {
-	var o Options
+	var raw json.RawMessage
 	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&o); err != nil {
+	if err := d.Decode(&raw); err != nil {
 		return Options{}, fmt.Errorf("train: options: %v", err)
 	}
 	if d.More() {
 		return Options{}, fmt.Errorf("train: options: more than one JSON value")
 	}
+	var o Options
+	if err := o.UnmarshalJSON(raw); err != nil {
+		return Options{}, err
+	}
 	if err := o.WithDefaults().Validate(); err != nil {
 		return Options{}, err
 	}
 	return o, nil
+}
+
+// UnmarshalJSON decodes the JSON form of Options, rejecting unknown keys
+// (the optimiser and the losses by the types registered with
+// RegisterOptimizer and RegisterLoss). It does not validate: see
+// DecodeOptions.
+func (o *Options) UnmarshalJSON(data []byte) error {
+	type plain Options
+	var p plain
+	aux := struct {
+		*plain
+		Optimizer json.RawMessage `json:"optimizer"`
+		Losses    json.RawMessage `json:"losses"`
+	}{plain: &p}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&aux); err != nil {
+		return fmt.Errorf("train: options: %v", err)
+	}
+	var err error
+	if p.Optimizer, err = decodeOptimizer(aux.Optimizer); err != nil {
+		return err
+	}
+	if p.Losses, err = decodeLosses(aux.Losses); err != nil {
+		return err
+	}
+	*o = Options(p)
+	return nil
+}
+
+// MarshalJSON writes the JSON form of Options (the fields with JSON
+// names), which UnmarshalJSON reads back.
+func (o Options) MarshalJSON() ([]byte, error) {
+	type plain Options
+	p := plain(o)
+	if p.Optimizer != nil {
+		p.Optimizer = typedOptimizer{p.Optimizer}
+	}
+	return json.Marshal(p)
 }
 
 // WithDefaults returns o with every zero field replaced by its default, as
@@ -191,13 +237,18 @@ func (o Options) WithDefaults() Options {
 	if o.BatchSize == 0 {
 		o.BatchSize = 64
 	}
-	o.Optimizer = o.Optimizer.withDefaults()
+	if o.Optimizer == nil {
+		o.Optimizer = Adam{}
+	}
+	if d, ok := o.Optimizer.(defaulter); ok {
+		o.Optimizer = d.withDefaults()
+	}
 	o.Schedule = o.Schedule.withDefaults(o.Steps)
 	if o.ClipNorm == 0 {
 		o.ClipNorm = 1
 	}
 	if len(o.Losses) == 0 {
-		o.Losses = []LossSpec{{Type: "mse", Lambda: 1}}
+		o.Losses = []LossSpec{{Loss: MSE{}, Lambda: 1}}
 	} else {
 		o.Losses = append([]LossSpec(nil), o.Losses...)
 		for i := range o.Losses {
@@ -248,10 +299,18 @@ func (o Options) Validate() error {
 	if o.BatchSize < 0 {
 		return fmt.Errorf("train: batch_size = %d is not allowed: must be > 0", o.BatchSize)
 	}
-	if err := o.Optimizer.validate(); err != nil {
-		return err
+	if o.Optimizer == nil {
+		return fmt.Errorf("train: optimizer = nil is not allowed: set one (Adam{}, SGD{}, RMSProp{} or a registered type) or call WithDefaults")
 	}
-	if err := o.Schedule.validate(o.Optimizer.LR); err != nil {
+	if c, ok := o.Optimizer.(checker); ok {
+		if err := c.check(0); err != nil {
+			return paramsErr("train: optimizer", err)
+		}
+	}
+	if lr := o.Optimizer.LearningRate(); !(lr > 0) || math.IsInf(lr, 0) {
+		return fmt.Errorf("train: optimizer.lr = %v is not allowed: must be finite and > 0", lr)
+	}
+	if err := o.Schedule.validate(o.Optimizer.LearningRate()); err != nil {
 		return err
 	}
 	if math.IsNaN(o.ClipNorm) || math.IsInf(o.ClipNorm, 0) {
@@ -285,11 +344,6 @@ func (o Options) Validate() error {
 		}
 		if err := checkThreshold(fmt.Sprintf("curriculum[%d].threshold", i), s.Threshold, m); err != nil {
 			return err
-		}
-	}
-	for i, l := range o.Losses {
-		if l.Type == "" {
-			return fmt.Errorf("train: losses[%d].type is missing: must be one of %s", i, lossTypeNames())
 		}
 	}
 	_, err := parseLosses(o.Losses, 0)

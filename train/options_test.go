@@ -22,7 +22,8 @@ func TestDecodeOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := o.WithDefaults()
-	if d.Steps != 50 || d.BatchSize != 64 || d.Optimizer.Type != "sgd" || d.Optimizer.Momentum != 0.9 || d.ClipNorm != 1 ||
+	sgd, _ := d.Optimizer.(SGD)
+	if d.Steps != 50 || d.BatchSize != 64 || d.Optimizer.Type() != "sgd" || sgd.Momentum != 0.9 || d.ClipNorm != 1 ||
 		d.Schedule.Gamma != 0.999 || len(d.Losses) != 2 || d.Losses[1].Lambda != 0.01 || d.EvalTrials != 256 {
 		t.Errorf("decoded and defaulted: %+v", d)
 	}
@@ -35,7 +36,7 @@ func TestDecodeOptions(t *testing.T) {
 		t.Errorf("resolved options do not decode: %v\n%s", err, b)
 	}
 	z := Options{}.WithDefaults()
-	if z.Steps != 1000 || z.Optimizer.Type != "adam" || z.Optimizer.LR != 1e-3 || z.Losses[0].Type != "mse" || z.EvalEvery != 100 {
+	if z.Steps != 1000 || z.Optimizer.Type() != "adam" || z.Optimizer.LearningRate() != 1e-3 || z.Losses[0].Loss.Type() != "mse" || z.EvalEvery != 100 {
 		t.Errorf("zero options defaulted: %+v", z)
 	}
 
@@ -73,12 +74,12 @@ func TestRunRejectsBadInput(t *testing.T) {
 		want string
 	}{
 		{"no source", nil, Options{}, "no source"},
-		{"wrong outputs", newSignTask(8), Options{Losses: []LossSpec{{Type: "cross_entropy", Params: map[string]any{"outputs": []any{1.0, 5.0}}}}}, "params.outputs = [1,5] is not allowed"},
+		{"wrong outputs", newSignTask(8), Options{Losses: []LossSpec{{Loss: CrossEntropy{Outputs: []int{1, 5}}}}}, "params.outputs = [1,5] is not allowed"},
 		{"batch shape", sourceFunc(func(rng *rand.Rand, size int) (*batch.Batch, error) { return batch.New(size, 5, 3, 3) }), Options{Steps: 2, EvalEvery: -1}, "step 1: the source gave a batch of 4 trials with 3 inputs"},
 		{"eval batch shape", sourceFunc(func(rng *rand.Rand, size int) (*batch.Batch, error) { return batch.New(size, 5, 2, 4) }), Options{Steps: 2}, "evaluation batch 0: the source gave a batch of 4 trials with 2 inputs and 4 outputs"},
 		{"target without score", newSignTask(8), Options{TargetAccuracy: 0.9}, "need a score: set Options.Score"},
 		{"target without eval", newSignTask(8), Options{TargetAccuracy: 0.9, EvalEvery: -1, Score: func([]*batch.Batch, [][]float32) (float64, error) { return 1, nil }}, "eval_every = -1 (never) is not allowed"},
-		{"state_pred tau", newSignTask(8), Options{Steps: 2, Losses: []LossSpec{{Type: "state_pred", Params: map[string]any{"tau": 8.0}}}}, "tau = 8 is not allowed for batches of 8 steps"},
+		{"state_pred tau", newSignTask(8), Options{Steps: 2, Losses: []LossSpec{{Loss: StatePred{Tau: 8}}}}, "tau = 8 is not allowed for batches of 8 steps"},
 	}
 	for _, c := range cases {
 		c.opts.BatchSize, c.opts.Quiet = 4, true
@@ -102,7 +103,7 @@ func TestLogLinesAndRunFiles(t *testing.T) {
 	var out bytes.Buffer
 	m := smallModel(t, 16, 2, nil)
 	res, err := Run(context.Background(), m, task, Options{Steps: 30, BatchSize: 8, LogEvery: 10, EvalEvery: 15, EvalTrials: 16,
-		Output: &out, Dir: dir, Score: task.score, Losses: []LossSpec{{Type: "mse"}, {Type: "fr", Lambda: 0.01}}})
+		Output: &out, Dir: dir, Score: task.score, Losses: []LossSpec{{Loss: MSE{}}, {Loss: FiringRate{}, Lambda: 0.01}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,8 +209,8 @@ func TestResumeRejectsMismatch(t *testing.T) {
 		edit func(*Options)
 		want string
 	}{
-		{func(o *Options) { o.Optimizer.Type = "sgd" }, `optimizer.type = "sgd" is not allowed: the checkpoint was trained with "adam"`},
-		{func(o *Options) { o.Losses = []LossSpec{{Type: "mse"}, {Type: "fr"}} }, "losses [mse fr_l2] differ from the checkpoint's [mse]"},
+		{func(o *Options) { o.Optimizer = SGD{} }, `optimizer.type = "sgd" is not allowed: the checkpoint was trained with "adam"`},
+		{func(o *Options) { o.Losses = []LossSpec{{Loss: MSE{}}, {Loss: FiringRate{}}} }, "losses [mse fr_l2] differ from the checkpoint's [mse]"},
 		{func(o *Options) { o.BatchSize = 5 }, "batch_size = 5 differs from the checkpoint's 4"},
 		{func(o *Options) { o.Curriculum = []Stage{{Source: task}, {Source: task}} }, ""},
 	}

@@ -32,10 +32,10 @@ func resumeOpts(dir string) Options {
 	easy.coh = 1
 	return Options{Steps: 40, BatchSize: 16, Seed: 11, EvalSeed: 5, EvalEvery: 10, EvalTrials: 24, CheckpointEvery: 7,
 		Dir: dir, Output: io.Discard, Score: hard.score,
-		Optimizer: OptimizerConfig{LR: 5e-3},
+		Optimizer: Adam{LR: 5e-3},
 		Schedule:  ScheduleConfig{Type: "cosine", MinLR: 1e-4},
-		Losses: []LossSpec{{Type: "mse"}, {Type: "fr", Lambda: 1e-3}, {Type: "weight_l2", Lambda: 1e-4, Params: map[string]any{"layer": "hidden"}},
-			{Type: "cross_entropy", Lambda: 0.1, Params: map[string]any{"outputs": []any{1.0, 2.0}}}},
+		Losses: []LossSpec{{Loss: MSE{}}, {Loss: FiringRate{}, Lambda: 1e-3}, {Loss: WeightL2{Layer: "hidden"}, Lambda: 1e-4},
+			{Loss: CrossEntropy{Outputs: []int{1, 2}}, Lambda: 0.1}},
 		Curriculum: []Stage{{Name: "easy", Source: easy, Threshold: 0.01}, {Name: "hard", Source: hard}},
 	}
 }
@@ -171,7 +171,7 @@ func TestNaNStopsWithNamedErrorAndLoadableCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	m := smallModel(t, 24, 3, nil)
 	opts := Options{Steps: 200, BatchSize: 8, Dir: dir, Output: io.Discard, CheckpointEvery: 2, EvalEvery: -1,
-		Optimizer: OptimizerConfig{Type: "sgd", LR: 1e12}, ClipNorm: -1}
+		Optimizer: SGD{LR: 1e12}, ClipNorm: -1}
 	res, err := Run(context.Background(), m, newSignTask(12), opts)
 	var nf *NonFiniteError
 	if !errors.As(err, &nf) {
@@ -249,7 +249,7 @@ func TestGradientsDoNotAccumulateAndMatchFiniteDifferences(t *testing.T) {
 		c.Plasticity = rnn.Plasticities{{Value: 0}}
 	})
 	task := newSignTask(10)
-	tr, err := newTrainer(m, task, Options{BatchSize: 4, ClipNorm: -1, Losses: []LossSpec{{Type: "mse"}, {Type: "fr", Lambda: 0.1}}})
+	tr, err := newTrainer(m, task, Options{BatchSize: 4, ClipNorm: -1, Losses: []LossSpec{{Loss: MSE{}}, {Loss: FiringRate{}, Lambda: 0.1}}})
 	if err != nil {
 		t.Fatal(err)
 	}

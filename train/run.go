@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -254,7 +255,7 @@ type state struct {
 	Seed      uint64          `json:"seed"`
 	EvalSeed  uint64          `json:"eval_seed"`
 	BatchSize int             `json:"batch_size"`
-	Optimizer OptimizerConfig `json:"optimizer"`
+	Optimizer json.RawMessage `json:"optimizer"` // its JSON form; Resume reads the type
 	LossNames []string        `json:"loss_names"`
 	Best      *Eval           `json:"best"`
 	WallNS    int64           `json:"wall_ns"`
@@ -305,7 +306,7 @@ type trainer struct {
 	defs   []lossDef
 	names  []string
 	params []*rnn.Param
-	opt    optimizer
+	opt    OptimizerState
 	stages []Stage
 
 	step, stage int
@@ -397,13 +398,18 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 			return nil, fmt.Errorf("train: parameter %q has %d plasticity values for %d elements", p.Name, len(p.Plasticity), n)
 		}
 	}
-	t.opt = newOptimizer(o.Optimizer, names, sizes)
+	if t.opt, err = o.Optimizer.New(names, sizes); err != nil {
+		return nil, err
+	}
+	if t.opt == nil {
+		return nil, fmt.Errorf("train: optimizer %q: New returned no state", o.Optimizer.Type())
+	}
 	return t, nil
 }
 
 func (t *trainer) restore(st *state, extra map[string]npz.Array) error {
-	if st.Optimizer.Type != t.opts.Optimizer.Type {
-		return fmt.Errorf("optimizer.type = %q is not allowed: the checkpoint was trained with %q", t.opts.Optimizer.Type, st.Optimizer.Type)
+	if typ := optimizerType(st.Optimizer); typ != t.opts.Optimizer.Type() {
+		return fmt.Errorf("optimizer.type = %q is not allowed: the checkpoint was trained with %q", t.opts.Optimizer.Type(), typ)
 	}
 	if fmt.Sprint(st.LossNames) != fmt.Sprint(t.names) {
 		return fmt.Errorf("losses %v differ from the checkpoint's %v", t.names, st.LossNames)
@@ -414,7 +420,7 @@ func (t *trainer) restore(st *state, extra map[string]npz.Array) error {
 	if st.Stage < 0 || st.Stage >= len(t.stages) {
 		return fmt.Errorf("the checkpoint is at curriculum stage %d but this run has %d stage(s)", st.Stage, len(t.stages))
 	}
-	if err := t.opt.restore(extra); err != nil {
+	if err := t.opt.Restore(optState(extra)); err != nil {
 		return err
 	}
 	for _, p := range t.params {
@@ -435,16 +441,53 @@ func (t *trainer) restore(st *state, extra map[string]npz.Array) error {
 
 const plasticityPrefix = "train_plasticity_"
 
+// optArrays turns optimiser state into checkpoint arrays (copies, named
+// with optPrefix).
+func optArrays(state []StateArray) []npz.Array {
+	var out []npz.Array
+	for _, a := range state {
+		if a.Int64 != nil {
+			out = append(out, npz.Array{Name: optPrefix + a.Name, Shape: []int{len(a.Int64)}, Data: append([]int64(nil), a.Int64...)})
+		} else {
+			out = append(out, npz.Array{Name: optPrefix + a.Name, Shape: []int{len(a.Float64)}, Data: append([]float64(nil), a.Float64...)})
+		}
+	}
+	return out
+}
+
+// optState returns the optimiser arrays of a checkpoint, by the names the
+// state gave them.
+func optState(extra map[string]npz.Array) map[string]StateArray {
+	out := map[string]StateArray{}
+	for name, a := range extra {
+		if n, ok := strings.CutPrefix(name, optPrefix); ok {
+			s := StateArray{Name: n}
+			switch d := a.Data.(type) {
+			case []float64:
+				s.Float64 = d
+			case []int64:
+				s.Int64 = d
+			}
+			out[n] = s
+		}
+	}
+	return out
+}
+
 // extras returns the trainer state to store with the model.
 func (t *trainer) extras(wall time.Duration) ([]npz.Array, error) {
+	ob, err := marshalOptimizer(t.opts.Optimizer)
+	if err != nil {
+		return nil, err
+	}
 	st := state{Version: 1, Step: t.step, Stage: t.stage, Seed: t.opts.Seed, EvalSeed: t.opts.EvalSeed,
-		BatchSize: t.opts.BatchSize, Optimizer: t.opts.Optimizer, LossNames: t.names, Best: t.best, WallNS: int64(wall)}
+		BatchSize: t.opts.BatchSize, Optimizer: ob, LossNames: t.names, Best: t.best, WallNS: int64(wall)}
 	b, err := json.Marshal(st)
 	if err != nil {
 		return nil, err
 	}
 	out := []npz.Array{{Name: stateArray, Shape: []int{len(b)}, Data: b}}
-	out = append(out, t.opt.arrays()...)
+	out = append(out, optArrays(t.opt.Save())...)
 	for _, p := range t.params {
 		if p.Plasticity != nil {
 			out = append(out, npz.Array{Name: plasticityPrefix + p.Name, Shape: []int{len(p.Plasticity)}, Data: append([]float64(nil), p.Plasticity...)})
@@ -910,7 +953,7 @@ func (t *trainer) trainStep(k int, bt *batch.Batch, nz *noise, tm *Timing) (Reco
 	for _, f := range tg.lg.fills {
 		f(bt)
 	}
-	lr := t.opts.Schedule.rate(t.opts.Optimizer.LR, k, t.opts.Steps)
+	lr := t.opts.Schedule.rate(t.opts.Optimizer.LearningRate(), k, t.opts.Steps)
 	rec.LR = lr
 	tr := time.Now()
 	err = tg.vm.RunAll()
@@ -985,7 +1028,7 @@ func (t *trainer) trainStep(k int, bt *batch.Batch, nz *noise, tm *Timing) (Reco
 	}
 	// Updates: Δ from the optimiser, scaled by plasticity, checked into a
 	// scratch copy, then copied in (so a non-finite result changes nothing).
-	t.opt.begin()
+	t.opt.Begin()
 	if i, v, ok := t.update(scale, lr); !ok {
 		return rec, graphTime, &NonFiniteError{Step: k + 1, Kind: "parameter", Name: t.params[i].Name, Value: v, LR: lr}
 	}
@@ -1107,7 +1150,7 @@ func (t *trainer) update(scale, lr float64) (int, float64, bool) {
 		for b := lo; b < hi; b += len(blk) {
 			e := min(b+len(blk), hi)
 			d := blk[:e-b]
-			t.opt.update(i, b, t.grads[i][b:e], scale, lr, d)
+			t.opt.Update(i, b, t.grads[i][b:e], scale, lr, d)
 			var pl []float64
 			if p.Plasticity != nil {
 				pl = p.Plasticity[b:e]

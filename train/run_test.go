@@ -12,7 +12,7 @@ func TestTrainLearnsSignTask(t *testing.T) {
 	m := smallModel(t, 32, 1, nil)
 	var losses []float64
 	opts := Options{Steps: 400, BatchSize: 32, Seed: 3, EvalEvery: 100, EvalTrials: 128, Output: io.Discard,
-		Optimizer: OptimizerConfig{LR: 1e-2}, Score: task.score,
+		Optimizer: Adam{LR: 1e-2}, Score: task.score,
 		Recorder: RecorderFunc(func(r Record) error { losses = append(losses, r.Total); return nil })}
 	res, err := Run(context.Background(), m, task, opts)
 	if err != nil {
