@@ -92,6 +92,9 @@
 //
 // # Progress
 //
-// On a terminal a progress bar shows step, loss, the measure, steps/s and ETA;
-// otherwise one line is logged every LogEvery steps; Quiet silences both.
+// A run does no I/O unless asked: Options.Output turns progress on (on a
+// terminal a bar shows step, loss, the measure, steps/s and ETA; otherwise
+// one line is logged every LogEvery steps; Quiet silences both),
+// Options.Dir turns on checkpoints, history.csv and summary.json, and a
+// Recorder sees every step.
 package train

@@ -154,7 +154,9 @@ type Options struct {
 	// Dir is the run directory for last.npz, best.npz, history.csv and
 	// summary.json; "" writes nothing.
 	Dir string `json:"-"`
-	// Output receives the progress bar or log lines (nil → os.Stderr).
+	// Output receives the progress bar (a terminal) or log lines (anything
+	// else); nil → none. Like Dir, it is opt-in: a run prints and writes
+	// nothing unless asked (dale train sets os.Stderr).
 	Output io.Writer `json:"-"`
 	// Score turns the outputs of an evaluation into the value of Measure;
 	// nil means no score (best.npz then goes by the evaluation MSE).

@@ -21,12 +21,9 @@ type progress interface {
 }
 
 func newProgress(o Options, names []string, start int) progress {
-	if o.Quiet {
-		return nopProgress{}
-	}
 	w := o.Output
-	if w == nil {
-		w = os.Stderr
+	if o.Quiet || w == nil {
+		return nopProgress{}
 	}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return newBar(w, o.Steps, start)
