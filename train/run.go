@@ -668,51 +668,16 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 		t.finishFiles(res)
 		return res, e
 	}
-	if t.opts.Dir != "" {
-		if err := os.MkdirAll(t.opts.Dir, 0o755); err != nil {
-			return nil, fmt.Errorf("train: run directory: %w", err)
-		}
-		if t.hist, err = openHistory(filepath.Join(t.opts.Dir, HistoryFile), t.names, t.opts.Measure, t.step, fresh); err != nil {
+	if err := t.openFiles(fresh); err != nil {
+		if t.hist == nil {
 			return nil, err
 		}
+		return fail(err)
 	}
 	t.prog = newProgress(t.opts, t.names, t.step)
 	defer t.prog.finish()
-	if fresh {
-		if err := t.save(LastFile, 0); err != nil {
-			return fail(err)
-		}
-	}
-
-	// The prefetching goroutine: one request in flight at a time, so the
-	// Source is never called concurrently.
-	reqs := make(chan fetch)
-	defer close(reqs)
-	go func() {
-		for r := range reqs {
-			b, err := t.sample(r.src, r.k)
-			f := fetched{k: r.k, stage: r.stage, b: b, err: err}
-			if err == nil {
-				f.noise = t.drawNoise(r.k, b.Size, b.Steps, &t.noiseBufs[r.k%2])
-			}
-			r.reply <- f
-		}
-	}()
-	var pending chan fetched
-	request := func(k int) {
-		pending = make(chan fetched, 1)
-		reqs <- fetch{k: k, stage: t.stage, src: t.stages[t.stage].Source, reply: pending}
-	}
-	receive := func() fetched {
-		f := <-pending
-		pending = nil
-		return f
-	}
-	defer func() {
-		if pending != nil {
-			<-pending
-		}
-	}()
+	pf := t.startPrefetch()
+	defer pf.stop()
 
 	lastEval := -1
 	status := StepLimit
@@ -722,9 +687,8 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 		return fail(err)
 	}
 	if t.step < t.opts.Steps && ctx.Err() == nil {
-		request(t.step)
+		pf.request(t.step)
 	}
-loop:
 	for t.step < t.opts.Steps {
 		if ctx.Err() != nil {
 			status = Interrupted
@@ -732,18 +696,9 @@ loop:
 		}
 		k := t.step
 		t0 := time.Now()
-		f := receive()
-		if f.err == nil && (f.k != k || f.stage != t.stage) { // stage changed after the request
-			f.b, f.err = t.sample(t.stages[t.stage].Source, k)
-			if f.err == nil {
-				f.noise = t.drawNoise(k, f.b.Size, f.b.Steps, &t.noiseBufs[k%2])
-			}
-		}
-		if f.err != nil {
-			return fail(f.err)
-		}
-		if k+1 < t.opts.Steps {
-			request(k + 1)
+		f, err := t.nextBatch(pf, k)
+		if err != nil {
+			return fail(err)
 		}
 		var graphTime time.Duration
 		built := res.Timing.Build
@@ -756,57 +711,31 @@ loop:
 		rec.Wall = wall()
 		rec.Step, rec.Stage = t.step, t.stage
 		if t.opts.EvalEvery > 0 && t.step%t.opts.EvalEvery == 0 {
-			stepTime := time.Since(t0)
-			res.Timing.Step += stepTime
+			res.Timing.Step += time.Since(t0)
 			res.Timing.Graph += graphTime
 			res.Timing.Steps++
 			te := time.Now()
-			ev, err := t.evaluate()
+			converged, err := t.evalStep(res, &rec, pf, wall)
 			if err != nil {
 				return fail(err)
 			}
 			lastEval = t.step
-			rec.Eval = ev
-			res.Eval = ev
-			if err := t.considerBest(ev, wall()); err != nil {
-				return fail(err)
-			}
 			res.Timing.Eval += time.Since(te)
-			if thr := t.threshold(); thr != 0 && t.opts.Measure.reached(ev.Value, thr) {
-				if t.stage+1 < len(t.stages) {
-					t.stage++
-					// best.npz is the best model on the latest stage: an
-					// easier stage's scores do not compete with it.
-					t.best = nil
-					t.evalSet = nil
-					hadPending := pending != nil
-					if hadPending { // the prefetched batch is for the old stage
-						receive()
-					}
-					if err := t.prepareEval(); err != nil {
-						return fail(err)
-					}
-					if hadPending {
-						request(t.step)
-					}
-				} else {
-					status = Converged
-				}
+			if converged {
+				status = Converged
 			}
 			t0 = time.Now()
 		}
 		if err := t.record(rec); err != nil {
 			return fail(err)
 		}
+		res.Timing.Step += time.Since(t0)
 		if rec.Eval == nil {
-			res.Timing.Step += time.Since(t0)
 			res.Timing.Graph += graphTime
 			res.Timing.Steps++
-		} else {
-			res.Timing.Step += time.Since(t0)
 		}
 		if status == Converged {
-			break loop
+			break
 		}
 		if t.opts.CheckpointEvery > 0 && t.step%t.opts.CheckpointEvery == 0 && t.step < t.opts.Steps {
 			tc := time.Now()
@@ -819,30 +748,8 @@ loop:
 	if ctx.Err() != nil && status == StepLimit && t.step < t.opts.Steps {
 		status = Interrupted
 	}
-	// Final evaluation (not on interruption); it never changes the stage,
-	// so that a run stopped here and resumed matches an uninterrupted one.
-	if status != Interrupted && t.opts.EvalEvery > 0 && lastEval != t.step && t.step > 0 {
-		ev, err := t.evaluate()
-		if err != nil {
-			return fail(err)
-		}
-		res.Eval = ev
-		if err := t.considerBest(ev, wall()); err != nil {
-			return fail(err)
-		}
-		t.prog.eval(ev)
-		if t.hist != nil {
-			t.hist.eval(ev)
-		}
-	}
-	if err := t.saveLast(wall()); err != nil {
+	if err := t.finishRun(res, status, lastEval, wall); err != nil {
 		return fail(err)
-	}
-	if t.best == nil && t.opts.Dir != "" {
-		// No evaluation ever ran: best.npz is the final model.
-		if err := t.save(BestFile, wall()); err != nil {
-			return fail(err)
-		}
 	}
 	res.Status, res.Step, res.Stage = status, t.step, t.stage
 	res.Losses, res.Loss, res.Best = rec.Losses, rec.Total, t.best
@@ -854,6 +761,157 @@ loop:
 		return res, err
 	}
 	return res, nil
+}
+
+// openFiles opens the run directory's history and, on a fresh run, writes
+// the first last.npz. With no Dir it does nothing.
+func (t *trainer) openFiles(fresh bool) error {
+	if t.opts.Dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(t.opts.Dir, 0o755); err != nil {
+		return fmt.Errorf("train: run directory: %w", err)
+	}
+	h, err := openHistory(filepath.Join(t.opts.Dir, HistoryFile), t.names, t.opts.Measure, t.step, fresh)
+	if err != nil {
+		return err
+	}
+	t.hist = h
+	if fresh {
+		return t.save(LastFile, 0)
+	}
+	return nil
+}
+
+// prefetcher draws the next step's batch and noise on a goroutine of its
+// own: one request in flight at a time, so the Source is never called
+// concurrently.
+type prefetcher struct {
+	t       *trainer
+	reqs    chan fetch
+	pending chan fetched
+}
+
+func (t *trainer) startPrefetch() *prefetcher {
+	pf := &prefetcher{t: t, reqs: make(chan fetch)}
+	go func() {
+		for r := range pf.reqs {
+			b, err := t.sample(r.src, r.k)
+			f := fetched{k: r.k, stage: r.stage, b: b, err: err}
+			if err == nil {
+				f.noise = t.drawNoise(r.k, b.Size, b.Steps, &t.noiseBufs[r.k%2])
+			}
+			r.reply <- f
+		}
+	}()
+	return pf
+}
+
+// request asks for step k's batch of the current stage.
+func (pf *prefetcher) request(k int) {
+	pf.pending = make(chan fetched, 1)
+	pf.reqs <- fetch{k: k, stage: pf.t.stage, src: pf.t.stages[pf.t.stage].Source, reply: pf.pending}
+}
+
+// receive waits for the batch requested last.
+func (pf *prefetcher) receive() fetched {
+	f := <-pf.pending
+	pf.pending = nil
+	return f
+}
+
+// stop waits for a request in flight and ends the goroutine.
+func (pf *prefetcher) stop() {
+	if pf.pending != nil {
+		<-pf.pending
+	}
+	close(pf.reqs)
+}
+
+// nextBatch returns step k's batch and noise (drawn again here if the stage
+// changed after the request) and asks for step k+1's.
+func (t *trainer) nextBatch(pf *prefetcher, k int) (fetched, error) {
+	f := pf.receive()
+	if f.err == nil && (f.k != k || f.stage != t.stage) { // stage changed after the request
+		f.b, f.err = t.sample(t.stages[t.stage].Source, k)
+		if f.err == nil {
+			f.noise = t.drawNoise(k, f.b.Size, f.b.Steps, &t.noiseBufs[k%2])
+		}
+	}
+	if f.err != nil {
+		return f, f.err
+	}
+	if k+1 < t.opts.Steps {
+		pf.request(k + 1)
+	}
+	return f, nil
+}
+
+// evalStep evaluates after a step: it records the evaluation in rec and
+// res, saves best.npz when it is the best so far, and moves the curriculum
+// on when its threshold is reached. It reports whether the last stage's
+// target is reached (the run has converged).
+func (t *trainer) evalStep(res *Result, rec *Record, pf *prefetcher, wall func() time.Duration) (bool, error) {
+	ev, err := t.evaluate()
+	if err != nil {
+		return false, err
+	}
+	rec.Eval = ev
+	res.Eval = ev
+	if err := t.considerBest(ev, wall()); err != nil {
+		return false, err
+	}
+	thr := t.threshold()
+	if thr == 0 || !t.opts.Measure.reached(ev.Value, thr) {
+		return false, nil
+	}
+	if t.stage+1 == len(t.stages) {
+		return true, nil
+	}
+	t.stage++
+	// best.npz is the best model on the latest stage: an easier stage's
+	// scores do not compete with it.
+	t.best = nil
+	t.evalSet = nil
+	hadPending := pf.pending != nil
+	if hadPending { // the prefetched batch is for the old stage
+		pf.receive()
+	}
+	if err := t.prepareEval(); err != nil {
+		return false, err
+	}
+	if hadPending {
+		pf.request(t.step)
+	}
+	return false, nil
+}
+
+// finishRun makes the final evaluation (into res.Eval) (not on interruption; it never
+// changes the stage, so that a run stopped here and resumed matches an
+// uninterrupted one) and writes the last checkpoints.
+func (t *trainer) finishRun(res *Result, status Status, lastEval int, wall func() time.Duration) error {
+	if status != Interrupted && t.opts.EvalEvery > 0 && lastEval != t.step && t.step > 0 {
+		ev, err := t.evaluate()
+		if err != nil {
+			return err
+		}
+		if err := t.considerBest(ev, wall()); err != nil {
+			return err
+		}
+		t.prog.eval(ev)
+		if t.hist != nil {
+			t.hist.eval(ev)
+		}
+		res.Eval = ev
+	}
+	if err := t.saveLast(wall()); err != nil {
+		return err
+	}
+	if t.best == nil && t.opts.Dir != "" {
+		// No evaluation ever ran: best.npz is the final model.
+		return t.save(BestFile, wall())
+	}
+	return nil
 }
 
 // threshold is the value of the measure that completes the current stage
