@@ -180,15 +180,24 @@ func AreaStarts(areas []mask.Area, n int) []int {
 	return starts
 }
 
-// prepareDir creates the run directory; an existing non-empty one is an
-// error, so a run never mixes its files with another's.
-func prepareDir(dir string) error {
+// CheckNewDir refuses a run directory that exists and is not empty, so a
+// run never mixes its files with another's; role names dir in the error
+// (a flag, say). Train checks it too, as it creates dir.
+func CheckNewDir(dir, role string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case err == nil && len(entries) > 0:
-		return fmt.Errorf("run directory %s is not empty: choose a new directory (or resume it)", dir)
+		return fmt.Errorf("%s %s is not empty: choose a new directory (or resume it)", role, dir)
 	case err != nil && !os.IsNotExist(err):
-		return fmt.Errorf("run directory %s: %v", dir, err)
+		return fmt.Errorf("%s %s: %v", role, dir, err)
+	}
+	return nil
+}
+
+// prepareDir creates the run directory after CheckNewDir.
+func prepareDir(dir string) error {
+	if err := CheckNewDir(dir, "run directory"); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("run directory %s: %v", dir, err)

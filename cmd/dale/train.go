@@ -73,7 +73,7 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 	if out == "" {
 		out = filepath.Join("runs", fmt.Sprintf("%s-%s", r.Task.Name(), time.Now().Format("20060102-150405")))
 	}
-	if err := checkOutDir(out); err != nil {
+	if err := drun.CheckNewDir(out, "--out"); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "dale train: %s, %d neurons, %s engine, BLAS %s; %d steps of %d trials; run directory %s\n",
@@ -211,18 +211,4 @@ func parseSeed(s string) (uint64, error) {
 		return 0, fmt.Errorf("--seed = %q is not allowed: must be a non-negative integer", s)
 	}
 	return v, nil
-}
-
-// checkOutDir refuses a run directory that exists and is not empty, so a
-// run never mixes its files with another's (run.Train checks again as it
-// creates it).
-func checkOutDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	switch {
-	case err == nil && len(entries) > 0:
-		return fmt.Errorf("--out %s is not empty: choose a new directory (or --resume it)", dir)
-	case err != nil && !os.IsNotExist(err):
-		return fmt.Errorf("--out %s: %v", dir, err)
-	}
-	return nil
 }
