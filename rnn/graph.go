@@ -2,7 +2,9 @@ package rnn
 
 import (
 	"fmt"
+	"github.com/dale-rnn/dale/internal/blas"
 	"math/rand/v2"
+	"sync"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -63,8 +65,16 @@ type Graph struct {
 	eta    *tensor.Dense
 }
 
+// gorgoniaBLAS points gorgonia's own matrix products at the BLAS dale's ops
+// use (DALE_BLAS: pure Go or OpenBLAS), once, before the first graph is
+// built, so every caller — dale train, package run, train.Run, Forward —
+// computes with the same BLAS. Code that switches BLAS (blas.Set, in
+// benchmarks) calls blas.UseInGorgonia itself.
+var gorgoniaBLAS sync.Once
+
 // Build builds a graph for a fixed batch size and number of steps.
 func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
+	gorgoniaBLAS.Do(blas.UseInGorgonia)
 	if batch <= 0 || steps <= 0 {
 		return nil, fmt.Errorf("rnn: build: batch = %d, steps = %d is not allowed: both must be > 0", batch, steps)
 	}

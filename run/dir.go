@@ -9,9 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
-	"github.com/dale-rnn/dale/internal/blas"
 	"github.com/dale-rnn/dale/mask"
 	"github.com/dale-rnn/dale/rnn"
 	"github.com/dale-rnn/dale/train"
@@ -61,14 +59,6 @@ type Outcome struct {
 	Figures []string
 }
 
-var useBLAS sync.Once
-
-// UseBLAS makes gorgonia's own products use the BLAS that dale chose
-// (DALE_BLAS, or OpenBLAS where it loads), as dale's own ops do, so a Go
-// caller of Train gets the results of "dale train". Train, Resume and
-// Dir.Fresh call it; it acts once per process.
-func UseBLAS() { useBLAS.Do(blas.UseInGorgonia) }
-
 // Train trains the resolved run r into the run directory dir, which must
 // not exist or be empty: config.json first, then train's checkpoints and
 // history, then metrics.json and the figures of the network in best.npz on
@@ -83,7 +73,6 @@ func Train(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, e
 	if err := prepareDir(dir); err != nil {
 		return nil, err
 	}
-	UseBLAS()
 	if err := r.writeConfig(dir); err != nil {
 		return nil, err
 	}
@@ -98,7 +87,6 @@ func Resume(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, 
 	if _, err := os.Stat(filepath.Join(dir, train.LastFile)); err != nil {
 		return nil, fmt.Errorf("resume %s: no %s to resume from", dir, train.LastFile)
 	}
-	UseBLAS()
 	if err := r.writeConfig(dir); err != nil {
 		return nil, err
 	}
@@ -276,7 +264,6 @@ func (d *Dir) Fresh(m *rnn.Model, seed uint64, trials int) (*Evaluation, error) 
 	if trials <= 0 || trials > MaxFreshTrials {
 		return nil, invalid("trials", trials, "must be in [1, %d]", MaxFreshTrials)
 	}
-	UseBLAS()
 	bs, err := train.EvalBatches(d.Task, seed, trials, d.Train.BatchSize)
 	if err != nil {
 		return nil, err

@@ -72,11 +72,11 @@ func run(ctx context.Context, args []string, e *env) int {
 		return 2
 	}
 	// The BLAS (pure Go or OpenBLAS, see DALE_BLAS) serves the fused
-	// recurrence and gorgonia's own products alike.
+	// recurrence and gorgonia's own products alike (rnn points gorgonia
+	// at it); a bad DALE_BLAS is an error before anything runs.
 	if err := blas.Init(); err != nil {
 		return exitCode(e, c.name, err)
 	}
-	blas.UseInGorgonia()
 	return exitCode(e, c.name, c.run(ctx, args[1:], e))
 }
 
