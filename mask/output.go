@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/dale-rnn/dale/internal/figure"
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 )
 
 // WriteNPZ saves m to an .npz archive at path (written atomically) that

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/dale-rnn/dale/internal/figure"
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/internal/numpytest"
 	"github.com/dale-rnn/dale/mask"
 )

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 	"gorgonia.org/tensor"
 )
 

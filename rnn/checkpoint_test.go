@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/internal/numpytest"
 )
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 )
 
 func TestDefaultConfig(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/dale-rnn/dale/internal/analysis"
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 )
 
 // minAbsWeight is the smallest magnitude a raw weight starts with where its

@@ -16,7 +16,7 @@ import (
 	"github.com/dale-rnn/dale/batch"
 	"github.com/dale-rnn/dale/internal/analysis"
 	"github.com/dale-rnn/dale/internal/figure"
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/rnn"
 	"github.com/dale-rnn/dale/tasks"
 )

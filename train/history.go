@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 )
 
 // history writes history.csv: one row per step with the columns step,

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/rnn"
 )
 

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/dale-rnn/dale/batch"
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/rnn"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"

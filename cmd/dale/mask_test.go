@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 )
 
 const eiConfig = `{"type": "multi_area_ei", "seed": 3, "dims": [2, 40, 1], "n_areas": [25, 15],

@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dale-rnn/dale/internal/npz"
+	"github.com/dale-rnn/dale/npz"
 )
 
 func ExampleWrite() {

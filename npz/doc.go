@@ -1,8 +1,11 @@
 // Package npz reads and writes NumPy's .npy and .npz formats, so that masks,
 // checkpoints and exported trajectories open with numpy.load.
 //
-// It lives in internal/ because it is plumbing shared by mask, rnn, train
-// and the dale command; users meet its files, not its API.
+// It is a package of its own because dale's Go API hands its arrays over:
+// rnn.Load returns a checkpoint's extra arrays as []npz.Array values and
+// Model.Save takes them, and a Go user reads and writes the .npy/.npz files
+// numpy does (masks, weights, exported trajectories) with it. No
+// dependency beyond the standard library.
 //
 // Supported element types: float32, float64, int32, int64 and uint8 (and,
 // when reading, bool, which becomes uint8). Arrays are C-ordered (row-major);
