@@ -33,6 +33,7 @@
 //
 // # Output
 //
-// WriteNPZ saves the masks (and each neuron's area and sign) for numpy,
-// WritePNG draws one heat map per mask, and Specs prints the parameters.
+// WriteNPZ saves the masks (and each neuron's area and sign) for numpy and
+// Specs prints the parameters; run.WriteMaskPNGs draws one heat map per
+// mask (so that this package needs no plotting library).
 package mask

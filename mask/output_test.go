@@ -1,20 +1,15 @@
 package mask_test
 
 import (
-	"image"
-	"image/color"
-	"image/png"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/dale-rnn/dale/internal/figure"
-	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/internal/numpytest"
 	"github.com/dale-rnn/dale/mask"
+	"github.com/dale-rnn/dale/npz"
 )
 
 func eiMask(t *testing.T) *mask.MultiAreaEI {
@@ -131,77 +126,4 @@ for k in sorted(z.files):
 	if out != want {
 		t.Errorf("numpy read:\n%s\nwant:\n%s", out, want)
 	}
-}
-
-func TestWritePNG(t *testing.T) {
-	cases := []struct {
-		name string
-		m    mask.Mask
-		// colours that must appear in hidden.png
-		want []color.RGBA
-		// colours that must not
-		absent []color.RGBA
-	}{
-		{"multi_area_ei", eiMask(t), []color.RGBA{figure.ExcitatoryColor, figure.InhibitoryColor, figure.NoneColor}, nil},
-		{"multi_area", build(t, mask.MultiAreaConfig{Dims: [3]int{2, 40, 1}, Seed: 1}), []color.RGBA{figure.ExcitatoryColor, figure.NoneColor}, []color.RGBA{figure.InhibitoryColor}},
-		// Larger than the drawing area: pixels average several cells.
-		{"multi_area_ei 1200", build(t, mask.MultiAreaEIConfig{MultiAreaConfig: mask.MultiAreaConfig{Dims: [3]int{1, 1200, 1}, NAreas: 4}}), nil, nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "fig")
-			paths, err := mask.WritePNG(tc.m, dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(paths) != 3 || filepath.Base(paths[0]) != "input.png" || filepath.Base(paths[1]) != "hidden.png" || filepath.Base(paths[2]) != "readout.png" {
-				t.Fatalf("paths %v", paths)
-			}
-			for _, p := range paths {
-				img := decodePNG(t, p)
-				if b := img.Bounds(); b.Dx() != mask.PNGWidth || b.Dy() != mask.PNGHeight {
-					t.Errorf("%s is %d×%d, want %d×%d", p, b.Dx(), b.Dy(), mask.PNGWidth, mask.PNGHeight)
-				}
-			}
-			img := decodePNG(t, paths[1])
-			for _, c := range tc.want {
-				if countColor(img, c) < 100 {
-					t.Errorf("hidden.png has fewer than 100 pixels of %v", c)
-				}
-			}
-			for _, c := range tc.absent {
-				// The legend swatch of an unsigned mask has no inhibitory entry either.
-				if n := countColor(img, c); n != 0 {
-					t.Errorf("hidden.png of an unsigned mask has %d pixels of %v", n, c)
-				}
-			}
-		})
-	}
-}
-
-func decodePNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return img
-}
-
-func countColor(img image.Image, c color.RGBA) int {
-	n := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) == c {
-				n++
-			}
-		}
-	}
-	return n
 }

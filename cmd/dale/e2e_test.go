@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/internal/numpytest"
+	"github.com/dale-rnn/dale/npz"
 )
 
 var (

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dale-rnn/dale/mask"
+	drun "github.com/dale-rnn/dale/run"
 )
 
 func init() {
@@ -68,7 +69,7 @@ func runMask(ctx context.Context, args []string, e *env) error {
 	d := m.Dims()
 	fmt.Fprintf(e.stdout, "wrote %s (input %d×%d, hidden %d×%d, readout %d×%d)\n", *out, d[0], d[1], d[1], d[1], d[1], d[2])
 	if *pngDir != "" {
-		paths, err := mask.WritePNG(m, *pngDir)
+		paths, err := drun.WriteMaskPNGs(m, *pngDir)
 		if err != nil {
 			return err
 		}
