@@ -19,6 +19,7 @@ import (
 	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/rnn"
 	"github.com/dale-rnn/dale/tasks"
+	"github.com/dale-rnn/dale/train"
 )
 
 // Metrics is what metrics.json holds: how the network does on a set of
@@ -550,11 +551,9 @@ func readHistory(path string) ([]figure.Series, figure.Series, error) {
 	for i, h := range head {
 		col[h] = i
 	}
-	skip := map[string]bool{"step": true, "accuracy": true, "lr": true, "wall_s": true, "stage": true, "grad_norm": true, "eval_mse": true}
+	skip := map[string]bool{}
 	for _, h := range head {
-		if strings.HasPrefix(h, "eval_") { // evaluation measures (eval_nmse, eval_r): not loss terms
-			skip[h] = true
-		}
+		skip[h] = !train.IsLossTermColumn(h) && h != "total"
 	}
 	var series []figure.Series
 	var acc figure.Series

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,14 +42,43 @@ func measureColumn(m Measure) string {
 	return "eval_" + m.Name
 }
 
+// The columns of history.csv around the loss terms': step, stage, the
+// terms, total, grad_norm, lr, the measure's (accuracy or eval_NAME), then
+// eval_mse and wall_s.
+var (
+	historyLead  = []string{"step", "stage"}
+	historyMid   = []string{"total", "grad_norm", "lr"}
+	historyTrail = []string{"eval_mse", "wall_s"}
+)
+
 func historyHeader(names []string, m Measure) []string {
-	h := []string{"step", "stage"}
+	h := append([]string(nil), historyLead...)
 	h = append(h, names...)
-	h = append(h, "total", "grad_norm", "lr")
+	h = append(h, historyMid...)
 	if c := measureColumn(m); c != "" {
 		h = append(h, c)
 	}
-	return append(h, "eval_mse", "wall_s")
+	return append(h, historyTrail...)
+}
+
+// IsLossTermColumn reports whether a history.csv column holds a loss
+// term's values: it is none of the fixed columns (step, stage, total,
+// grad_norm, lr, eval_mse, wall_s) and no measure's (accuracy, eval_NAME).
+// A loss term is never named like those (LossSpec names are checked).
+func IsLossTermColumn(name string) bool {
+	return !reservedColumn(name)
+}
+
+func reservedColumn(name string) bool {
+	if name == "accuracy" || strings.HasPrefix(name, "eval_") {
+		return true
+	}
+	for _, set := range [][]string{historyLead, historyMid, historyTrail} {
+		if slices.Contains(set, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // openHistory creates the file (fresh run) or, on resume, keeps its rows up

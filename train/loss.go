@@ -235,9 +235,6 @@ type checker interface {
 	check(out int) error
 }
 
-var reservedColumns = map[string]bool{"step": true, "total": true, "accuracy": true, "lr": true, "wall_s": true,
-	"eval_mse": true, "stage": true, "grad_norm": true}
-
 var nameRE = regexp.MustCompile(`^[a-z0-9_]+$`)
 
 // parseLosses validates the specs (nil or empty → masked MSE, λ = 1)
@@ -267,11 +264,11 @@ func parseLosses(specs []LossSpec, out int) ([]lossDef, error) {
 			}
 		}
 		if s.Name != "" {
-			if !nameRE.MatchString(s.Name) || reservedColumns[s.Name] {
-				return nil, fmt.Errorf("%s.name = %q is not allowed: must be lower-case letters, digits and _, and not one of step, total, accuracy, lr, wall_s, eval_mse, stage, grad_norm", field, s.Name)
+			if !nameRE.MatchString(s.Name) || reservedColumn(s.Name) {
+				return nil, fmt.Errorf("%s.name = %q is not allowed: must be lower-case letters, digits and _, not one of step, stage, total, grad_norm, lr, accuracy, eval_mse, wall_s, and not start with eval_", field, s.Name)
 			}
 			d.name = s.Name
-		} else if !nameRE.MatchString(d.name) || reservedColumns[d.name] {
+		} else if !nameRE.MatchString(d.name) || reservedColumn(d.name) {
 			return nil, fmt.Errorf("%s.name is missing: the default name %q of type %q is not lower-case letters, digits and _, or is reserved: give a \"name\"", field, d.name, s.Loss.Type())
 		}
 		if seen[d.name] {

@@ -31,3 +31,20 @@ func TestProgressIsOptIn(t *testing.T) {
 		}
 	}
 }
+
+// history.csv's columns are named in one place: every column of a header
+// that is not a loss term is reserved, and a loss term's is not.
+func TestHistoryColumns(t *testing.T) {
+	terms := []string{"mse", "fr_l2"}
+	for _, m := range []Measure{{}, {Name: "nmse"}, {Name: "mse"}, {Name: "r", HigherIsBetter: true}} {
+		for _, c := range historyHeader(terms, m) {
+			isTerm := c == "mse" || c == "fr_l2"
+			if IsLossTermColumn(c) != isTerm {
+				t.Errorf("measure %q: IsLossTermColumn(%q) = %v, want %v", m.Name, c, !isTerm, isTerm)
+			}
+		}
+	}
+	if _, err := DecodeOptions([]byte(`{"losses": [{"type": "mse", "name": "eval_x"}]}`)); err == nil {
+		t.Error(`a loss term named "eval_x" (a measure's column) was accepted`)
+	}
+}
