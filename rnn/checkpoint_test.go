@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/internal/numpytest"
+	"github.com/dale-rnn/dale/npz"
 )
 
 func checkpointModel(t *testing.T) *Model {
