@@ -27,7 +27,7 @@ func init() {
 
 func runTrain(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("train", "train [--config run.json] [--task NAME] [--out DIR] [--steps N] [--seed S] [--resume DIR]", e)
-	cfgPath := fs.String("config", "", "run configuration (JSON: seed, hidden_size, task, mask, model, train; see dale config); empty = the embedded default")
+	cfgPath := fs.String("config", "", "run configuration (JSON: seed, hidden_size, task, curriculum, mask, model, train; see dale config); empty: the recipe of --task (default pdm)")
 	taskName := fs.String("task", "", "task to train, with its training recipe (see dale tasks, dale config --task NAME); with --config: replaces the config's task")
 	outDir := fs.String("out", "", "run directory to create (must not exist or be empty); default runs/<task>-<time>")
 	steps := fs.Int("steps", -1, "total training steps; replaces train.steps (-1: keep the config's)")
