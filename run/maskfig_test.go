@@ -1,14 +1,12 @@
 package run
 
 import (
-	"image"
 	"image/color"
-	"image/png"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/dale-rnn/dale/internal/figure"
+	"github.com/dale-rnn/dale/internal/pngtest"
 	"github.com/dale-rnn/dale/mask"
 )
 
@@ -58,50 +56,23 @@ func TestWriteMaskPNGs(t *testing.T) {
 				t.Fatalf("paths %v", paths)
 			}
 			for _, p := range paths {
-				img := decodePNG(t, p)
+				img := pngtest.Decode(t, p)
 				if b := img.Bounds(); b.Dx() != MaskPNGWidth || b.Dy() != MaskPNGHeight {
 					t.Errorf("%s is %d×%d, want %d×%d", p, b.Dx(), b.Dy(), MaskPNGWidth, MaskPNGHeight)
 				}
 			}
-			img := decodePNG(t, paths[1])
+			img := pngtest.Decode(t, paths[1])
 			for _, c := range tc.want {
-				if countColor(img, c) < 100 {
+				if pngtest.Count(img, img.Bounds(), pngtest.Exactly(c)) < 100 {
 					t.Errorf("hidden.png has fewer than 100 pixels of %v", c)
 				}
 			}
 			for _, c := range tc.absent {
 				// The legend swatch of an unsigned mask has no inhibitory entry either.
-				if n := countColor(img, c); n != 0 {
+				if n := pngtest.Count(img, img.Bounds(), pngtest.Exactly(c)); n != 0 {
 					t.Errorf("hidden.png of an unsigned mask has %d pixels of %v", n, c)
 				}
 			}
 		})
 	}
-}
-
-func decodePNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return img
-}
-
-func countColor(img image.Image, c color.RGBA) int {
-	n := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) == c {
-				n++
-			}
-		}
-	}
-	return n
 }

@@ -3,23 +3,15 @@ package figure
 import (
 	"image"
 	"image/color"
-	"image/png"
-	"os"
 	"testing"
+
+	"github.com/dale-rnn/dale/internal/pngtest"
 )
 
 // pixelsTestDecode decodes the PNG at path and checks its size.
 func pixelsTestDecode(t *testing.T, path string, w, h int) image.Image {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("decode %s: %v", path, err)
-	}
+	img := pngtest.Decode(t, path)
 	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
 		t.Fatalf("%s is %d×%d pixels, want %d×%d", path, b.Dx(), b.Dy(), w, h)
 	}
@@ -27,19 +19,7 @@ func pixelsTestDecode(t *testing.T, path string, w, h int) image.Image {
 }
 
 // pixelsTestCount counts the pixels of img within r that match.
-func pixelsTestCount(img image.Image, r image.Rectangle, match func(r, g, b uint8) bool) int {
-	n := 0
-	r = r.Intersect(img.Bounds())
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			cr, cg, cb, _ := img.At(x, y).RGBA()
-			if match(uint8(cr>>8), uint8(cg>>8), uint8(cb>>8)) {
-				n++
-			}
-		}
-	}
-	return n
-}
+var pixelsTestCount = pngtest.Count
 
 // pixelsTestNear matches colours within tol of c in every channel.
 func pixelsTestNear(c color.Color, tol int) func(r, g, b uint8) bool {
