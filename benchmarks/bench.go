@@ -96,14 +96,7 @@ func MaskR(in, n, out int, seed uint64) (rnn.Masks, error) {
 		return rnn.Masks{}, err
 	}
 	i, h, o := m.Masks()
-	f := func(x *mask.Matrix) []float64 {
-		v := make([]float64, len(x.Data))
-		for k, d := range x.Data {
-			v[k] = float64(d)
-		}
-		return v
-	}
-	return rnn.Masks{Input: f(i), Hidden: f(h), Readout: f(o)}, nil
+	return rnn.MasksOf(i.Data, h.Data, o.Data), nil
 }
 
 // NewModel builds c's model: config R's network at c's size and engine,
@@ -189,7 +182,7 @@ func (s *Source) Sample(_ *rand.Rand, size int) (*batch.Batch, error) {
 // no run directory, no checkpoints, no progress output, rec seeing every
 // step.
 func TrainOptions(c Case, steps int, rec train.Recorder) train.Options {
-	return train.Options{Steps: steps, BatchSize: c.Batch, Seed: 1, EvalEvery: -1, CheckpointEvery: -1, Quiet: true, Recorder: rec}
+	return train.Options{Steps: steps, BatchSize: c.Batch, Seed: 1, EvalEvery: -1, CheckpointEvery: -1, Recorders: []train.Recorder{rec}}
 }
 
 // Options bound how long one case is measured.

@@ -132,6 +132,23 @@ type Masks struct {
 	Input, Hidden, Readout []float64
 }
 
+// MasksOf returns the masks of the given (pre, post) row-major values,
+// of either float type (package mask's matrices hold float32): a nil or
+// empty slice means no mask for that layer. The values are copied.
+func MasksOf[T float32 | float64](input, hidden, readout []T) Masks {
+	conv := func(x []T) []float64 {
+		if len(x) == 0 {
+			return nil
+		}
+		out := make([]float64, len(x))
+		for i, v := range x {
+			out[i] = float64(v)
+		}
+		return out
+	}
+	return Masks{Input: conv(input), Hidden: conv(hidden), Readout: conv(readout)}
+}
+
 // Excitatory reports, for each of the n hidden neurons, whether it is
 // excitatory: a neuron is inhibitory when its row of the hidden mask (its
 // outgoing synapses) holds a −1, as under Dale's rule a neuron has one sign.

@@ -2,6 +2,7 @@ package rnn
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -238,5 +239,23 @@ func TestMasksExcitatory(t *testing.T) {
 	}
 	if got, want := (Masks{}).Excitatory(2), []bool{true, true}; !slices.Equal(got, want) {
 		t.Errorf("no hidden mask: Excitatory = %v, want %v", got, want)
+	}
+}
+
+// MasksOf converts float32 (package mask's) and float64 values alike and
+// maps an empty layer to no mask.
+func TestMasksOf(t *testing.T) {
+	m32 := MasksOf([]float32{1, 0}, []float32{-1, 1, 1, 1}, nil)
+	m64 := MasksOf([]float64{1, 0}, []float64{-1, 1, 1, 1}, []float64{})
+	for _, m := range []Masks{m32, m64} {
+		if fmt.Sprint(m.Input, m.Hidden) != "[1 0] [-1 1 1 1]" || m.Readout != nil {
+			t.Errorf("MasksOf = %+v", m)
+		}
+	}
+	src := []float64{1}
+	m := MasksOf(src, nil, nil)
+	src[0] = 5
+	if m.Input[0] != 1 {
+		t.Error("MasksOf did not copy")
 	}
 }

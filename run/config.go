@@ -260,7 +260,7 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	}
 	if r.Mask != nil {
 		min, mh, mout := r.Mask.Masks()
-		mcfg.Masks = rnn.Masks{Input: f64(min.Data), Hidden: f64(mh.Data), Readout: f64(mout.Data)}
+		mcfg.Masks = rnn.MasksOf(min.Data, mh.Data, mout.Data)
 	}
 	r.Model = mcfg
 
@@ -355,14 +355,6 @@ func without(raw json.RawMessage, keys ...string) (json.RawMessage, error) {
 		delete(m, k)
 	}
 	return json.Marshal(m)
-}
-
-func f64(x []float32) []float64 {
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v)
-	}
-	return out
 }
 
 // Marshal writes the config indented, one section per key.

@@ -38,11 +38,15 @@ func (e *FailedError) Error() string {
 
 func (e *FailedError) Unwrap() error { return e.Err }
 
-// Options are how Train and Resume report while they run: the progress bar
-// or log lines of train go to Output (nil: none; Quiet also silences them).
+// Options are how Train and Resume report while they run. Train and Resume
+// always write the run directory (train.RunFiles); Output, when not nil,
+// gets train's Progress recorder (a bar on a terminal, log lines every
+// train.log_every steps elsewhere) unless Quiet or train.quiet is set;
+// Recorders are more recorders of the caller's, after those.
 type Options struct {
-	Output io.Writer
-	Quiet  bool
+	Output    io.Writer
+	Quiet     bool
+	Recorders []train.Recorder
 }
 
 // Outcome is what a training run ends with.
@@ -107,9 +111,11 @@ func (r *Resolved) writeConfig(dir string) error {
 
 func (r *Resolved) trainOptions(dir string, o Options) train.Options {
 	opts := r.Train
-	opts.Dir = dir
-	opts.Output = o.Output
-	opts.Quiet = opts.Quiet || o.Quiet || o.Output == nil
+	opts.Recorders = train.RunFiles(dir)
+	if o.Output != nil && !o.Quiet && !opts.Quiet {
+		opts.Recorders = append(opts.Recorders, &train.Progress{W: o.Output, Every: opts.LogEvery})
+	}
+	opts.Recorders = append(opts.Recorders, o.Recorders...)
 	return opts
 }
 

@@ -527,7 +527,11 @@ func (g grid) At(i, j int) float64 { return g.d[i*g.cols+j] }
 func dense64(t interface{ Data() any }) []float64 {
 	switch d := t.Data().(type) {
 	case []float32:
-		return f64(d)
+		out := make([]float64, len(d))
+		for i, v := range d {
+			out[i] = float64(v)
+		}
+		return out
 	case []float64:
 		return append([]float64(nil), d...)
 	}

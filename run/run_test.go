@@ -77,10 +77,10 @@ func TestRecipesLearn(t *testing.T) {
 			opts.Steps, opts.EvalEvery, opts.Quiet, opts.BatchSize = 60, -1, true, 16
 			opts.TargetAccuracy, opts.Target, opts.Curriculum = 0, 0, nil
 			var losses []float64
-			opts.Recorder = train.RecorderFunc(func(rec train.Record) error {
+			opts.Recorders = []train.Recorder{train.RecorderFunc(func(rec train.Record) error {
 				losses = append(losses, rec.Total)
 				return nil
-			})
+			})}
 			src := r.Task
 			if len(r.Stages) > 0 {
 				src = r.Stages[0] // the curriculum starts here

@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"io"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -18,15 +17,15 @@ func TestEarlyStopAndCurriculum(t *testing.T) {
 	easy.coh, easy.noise = 1, 0.1
 	m := smallModel(t, 24, 3, nil)
 	var stages []int
-	res, err := Run(context.Background(), m, nil, Options{Steps: 2000, BatchSize: 16, EvalEvery: 20, EvalTrials: 64, Output: io.Discard,
+	res, err := Run(context.Background(), m, nil, Options{Steps: 2000, BatchSize: 16, EvalEvery: 20, EvalTrials: 64,
 		Optimizer: Adam{LR: 1e-2}, Score: hard.score, TargetAccuracy: 0.8,
 		Curriculum: []Stage{{Name: "easy", Source: &exclusive{src: slow{easy}}, Threshold: 0.8}, {Name: "hard", Source: &exclusive{src: slow{hard}}}},
-		Recorder: RecorderFunc(func(r Record) error {
+		Recorders: []Recorder{RecorderFunc(func(r Record) error {
 			if len(stages) == 0 || stages[len(stages)-1] != r.Stage {
 				stages = append(stages, r.Stage)
 			}
 			return nil
-		})})
+		})}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -55,12 +54,12 @@ func TestDaleSparsityAndPlasticity(t *testing.T) {
 		t.Fatal(err)
 	}
 	checked := 0
-	opts := Options{Steps: steps, BatchSize: 16, Seed: 1, EvalEvery: -1, Output: io.Discard,
+	opts := Options{Steps: steps, BatchSize: 16, Seed: 1, EvalEvery: -1,
 		Optimizer: Adam{LR: 2e-2},
-		Recorder: RecorderFunc(func(r Record) error {
+		Recorders: []Recorder{RecorderFunc(func(r Record) error {
 			checked++
 			return check(r.Step)
-		})}
+		})}}
 	if _, err := Run(context.Background(), m, task, opts); err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,8 @@
 //
 // # Run directory, checkpoints, resume
 //
-// With Options.Dir set, a run writes last.npz (at the start, every
+// With the recorders of RunFiles(dir) (History, then Checkpoints) in
+// Options.Recorders, a run writes into dir last.npz (at the start, every
 // CheckpointEvery steps, at the end and on interruption), best.npz (at each
 // better evaluation), history.csv (one row per step: every loss term, total,
 // gradient norm, learning rate, the measure, named by its column:
@@ -92,9 +93,12 @@
 //
 // # Progress
 //
-// A run does no I/O unless asked: Options.Output turns progress on (on a
-// terminal a bar shows step, loss, the measure, steps/s and ETA; otherwise
-// one line is logged every LogEvery steps; Quiet silences both),
-// Options.Dir turns on checkpoints, history.csv and summary.json, and a
-// Recorder sees every step.
+// A run does no I/O of its own; as with gonum's optimize, recorders are
+// the opt-in way to print and write. Options.Recorders lists them: the
+// Progress recorder (on a terminal a bar shows step, loss, the measure,
+// steps/s and ETA; otherwise one line is logged every Every steps),
+// History (history.csv) and Checkpoints (last.npz, best.npz,
+// summary.json), or any Recorder of your own, which sees every step (and,
+// as a Starter or Finisher, the start and the end). The dale command and
+// package run install Progress and RunFiles.
 package train

@@ -64,13 +64,13 @@ func ExampleRegisterLoss() {
 		return
 	}
 	var first, last float64
-	opts.Recorder = train.RecorderFunc(func(r train.Record) error {
+	opts.Recorders = []train.Recorder{train.RecorderFunc(func(r train.Record) error {
 		if r.Step == 1 {
 			first = r.Losses[1]
 		}
 		last = r.Losses[1]
 		return nil
-	})
+	})}
 	res, err := train.Run(context.Background(), m, echo{}, opts)
 	if err != nil {
 		fmt.Println(err)

@@ -45,7 +45,6 @@ func ExampleRun() {
 		BatchSize: 16,
 		Optimizer: train.Adam{LR: 1e-2},
 		EvalEvery: 100,
-		Quiet:     true,
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -56,7 +56,7 @@ func TestMeasureDirection(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			task := newSignTask(8)
-			o := Options{Steps: 15, BatchSize: 4, EvalEvery: 5, EvalTrials: 8, Quiet: true, Dir: dir,
+			o := Options{Steps: 15, BatchSize: 4, EvalEvery: 5, EvalTrials: 8, Quiet: true, Recorders: RunFiles(dir),
 				Score: scripted(0.5, 0.2, 0.4), Measure: tc.measure, Target: tc.target}
 			if tc.threshold > 0 {
 				o.Curriculum = []Stage{{Source: task, Threshold: tc.threshold}, {Source: task}}

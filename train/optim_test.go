@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"io"
 	"math"
 	"reflect"
 	"strings"
@@ -151,9 +150,9 @@ func TestEachOptimizerTrains(t *testing.T) {
 		t.Run(cfg.Type(), func(t *testing.T) {
 			m := smallModel(t, 16, 1, nil)
 			var first, last float64
-			opts := Options{Steps: 150, BatchSize: 16, EvalEvery: -1, Output: io.Discard, Optimizer: cfg,
+			opts := Options{Steps: 150, BatchSize: 16, EvalEvery: -1, Optimizer: cfg,
 				Schedule: ScheduleConfig{Type: "step", StepSize: 100, Gamma: 0.5},
-				Recorder: RecorderFunc(func(r Record) error {
+				Recorders: []Recorder{RecorderFunc(func(r Record) error {
 					if r.Step <= 10 {
 						first += r.Total / 10
 					}
@@ -161,7 +160,7 @@ func TestEachOptimizerTrains(t *testing.T) {
 						last += r.Total / 10
 					}
 					return nil
-				})}
+				})}}
 			if _, err := Run(context.Background(), m, newSignTask(16), opts); err != nil {
 				t.Fatal(err)
 			}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 
@@ -79,18 +78,6 @@ type Stage struct {
 	Threshold float64
 }
 
-// Recorder receives a Record after every training step (with Eval set at
-// evaluation steps). An error it returns stops the run (status Failed).
-type Recorder interface {
-	Record(r Record) error
-}
-
-// RecorderFunc adapts a function to a Recorder.
-type RecorderFunc func(r Record) error
-
-// Record calls f.
-func (f RecorderFunc) Record(r Record) error { return f(r) }
-
 // Options configure a run. The zero value of every field means the default
 // documented on it, so Options{} trains for 1000 steps with Adam at 1e-3 on
 // the masked MSE. The JSON form (see DecodeOptions) holds the fields with
@@ -141,23 +128,18 @@ type Options struct {
 	// stop).
 	TargetAccuracy float64 `json:"target_accuracy"`
 
-	// CheckpointEvery is the number of steps between checkpoints
-	// (last.npz) in Dir; one is always written at the start of a fresh
-	// run and at the end (0 → 500; negative → only start and end).
+	// CheckpointEvery is the number of steps between checkpoint steps
+	// (Record.Checkpoint), at which Checkpoints writes last.npz (it also
+	// writes one at the start of a fresh run and at the end) (0 → 500;
+	// negative → only start and end).
 	CheckpointEvery int `json:"checkpoint_every"`
-	// LogEvery is the number of steps between log lines when the output is
-	// not a terminal (0 → 100).
-	LogEvery int `json:"log_every"`
-	// Quiet turns off the progress bar and log lines.
-	Quiet bool `json:"quiet"`
+	// LogEvery and Quiet configure the Progress recorder that the run
+	// layer (package run, the dale command) installs: a log line every
+	// LogEvery steps when the output is not a terminal (0 → 100), and no
+	// progress at all with Quiet. train itself prints nothing.
+	LogEvery int  `json:"log_every"`
+	Quiet    bool `json:"quiet"`
 
-	// Dir is the run directory for last.npz, best.npz, history.csv and
-	// summary.json; "" writes nothing.
-	Dir string `json:"-"`
-	// Output receives the progress bar (a terminal) or log lines (anything
-	// else); nil → none. Like Dir, it is opt-in: a run prints and writes
-	// nothing unless asked (dale train sets os.Stderr).
-	Output io.Writer `json:"-"`
 	// Score turns the outputs of an evaluation into the value of Measure;
 	// nil means no score (best.npz then goes by the evaluation MSE).
 	Score ScoreFunc `json:"-"`
@@ -166,8 +148,11 @@ type Options struct {
 	Measure Measure `json:"-"`
 	// Curriculum, when not empty, replaces the source given to Run.
 	Curriculum []Stage `json:"-"`
-	// Recorder, when not nil, sees every step.
-	Recorder Recorder `json:"-"`
+	// Recorders see the run, in order: its start (Starter), every step
+	// and its end (Finisher). A run does no I/O of its own: Progress,
+	// History and Checkpoints (RunFiles) print and write files when
+	// listed here.
+	Recorders []Recorder `json:"-"`
 }
 
 // DecodeOptions reads the JSON form of Options, rejecting unknown keys, and

@@ -103,7 +103,7 @@ func TestLogLinesAndRunFiles(t *testing.T) {
 	var out bytes.Buffer
 	m := smallModel(t, 16, 2, nil)
 	res, err := Run(context.Background(), m, task, Options{Steps: 30, BatchSize: 8, LogEvery: 10, EvalEvery: 15, EvalTrials: 16,
-		Output: &out, Dir: dir, Score: task.score, Losses: []LossSpec{{Loss: MSE{}}, {Loss: FiringRate{}, Lambda: 0.01}}})
+		Recorders: append(RunFiles(dir), &Progress{W: &out, Every: 10}), Score: task.score, Losses: []LossSpec{{Loss: MSE{}}, {Loss: FiringRate{}, Lambda: 0.01}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,15 +134,18 @@ func TestLogLinesAndRunFiles(t *testing.T) {
 	}
 }
 
-// TestQuiet: nothing is written with Quiet.
-func TestQuiet(t *testing.T) {
-	var out bytes.Buffer
+// TestNoRecordersNoFiles: a run without recorders writes nothing, even
+// with checkpoint steps and evaluations (it runs in a fresh working
+// directory to see).
+func TestNoRecordersNoFiles(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
 	m := smallModel(t, 8, 2, nil)
-	if _, err := Run(context.Background(), m, newSignTask(8), Options{Steps: 5, BatchSize: 4, LogEvery: 1, EvalEvery: -1, Output: &out, Quiet: true}); err != nil {
+	if _, err := Run(context.Background(), m, newSignTask(8), Options{Steps: 6, BatchSize: 4, LogEvery: 1, EvalEvery: 3, EvalTrials: 4, CheckpointEvery: 2}); err != nil {
 		t.Fatal(err)
 	}
-	if out.Len() != 0 {
-		t.Errorf("quiet run wrote %q", out.String())
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("a run without recorders wrote %v", ents)
 	}
 }
 
@@ -178,7 +181,7 @@ func TestAllLossTypesOnTheModel(t *testing.T) {
 	m := smallModel(t, 16, 3, nil)
 	var last Record
 	res, err := Run(context.Background(), m, newSignTask(12), Options{Steps: 5, BatchSize: 4, EvalEvery: -1, Quiet: true, Losses: specs,
-		Recorder: RecorderFunc(func(r Record) error { last = r; return nil })})
+		Recorders: []Recorder{RecorderFunc(func(r Record) error { last = r; return nil })}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +204,7 @@ func TestAllLossTypesOnTheModel(t *testing.T) {
 func TestResumeRejectsMismatch(t *testing.T) {
 	dir := t.TempDir()
 	task := newSignTask(8)
-	base := Options{Steps: 3, BatchSize: 4, EvalEvery: -1, Quiet: true, Dir: dir}
+	base := Options{Steps: 3, BatchSize: 4, EvalEvery: -1, Quiet: true, Recorders: RunFiles(dir)}
 	if _, err := Run(context.Background(), smallModel(t, 8, 1, nil), task, base); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,23 +13,64 @@ import (
 	"golang.org/x/term"
 )
 
+// Progress is the Recorder that shows a run's progress on W: on a terminal
+// a bar with the step, loss, the measure, steps/s and ETA; on anything
+// else one line every Every steps (0 → 100) and one for the final
+// evaluation. A nil
+// W shows nothing.
+type Progress struct {
+	W     io.Writer
+	Every int
+	p     progress
+}
+
+// Start shows the run's start (the bar, or nothing yet).
+func (p *Progress) Start(s Start) error {
+	p.p = newProgress(p.W, p.Every, s.Steps, s.LossNames, s.Step)
+	return nil
+}
+
+// Record shows step r.
+func (p *Progress) Record(r Record) error {
+	if p.p == nil {
+		return errors.New("train: progress: not started")
+	}
+	p.p.step(r)
+	return nil
+}
+
+// Finish shows the final evaluation and ends the bar.
+func (p *Progress) Finish(f Finish) error {
+	if p.p == nil {
+		return nil
+	}
+	if f.Eval != nil {
+		p.p.eval(f.Eval)
+	}
+	p.p.finish()
+	p.p = nil
+	return nil
+}
+
 // progress shows a run's progress: a bar on a terminal, log lines
-// elsewhere, nothing when quiet.
+// elsewhere, nothing without a writer.
 type progress interface {
 	step(r Record)
 	eval(e *Eval)
 	finish()
 }
 
-func newProgress(o Options, names []string, start int) progress {
-	w := o.Output
-	if o.Quiet || w == nil {
+func newProgress(w io.Writer, every, steps int, names []string, start int) progress {
+	if w == nil {
 		return nopProgress{}
 	}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return newBar(w, o.Steps, start)
+	if every <= 0 {
+		every = 100
 	}
-	return &logProgress{w: w, every: o.LogEvery, total: o.Steps, names: names, start: start, t0: time.Now()}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return newBar(w, steps, start)
+	}
+	return &logProgress{w: w, every: every, total: steps, names: names, start: start, t0: time.Now()}
 }
 
 // newBar shows a progress bar (step count, loss, the measure, steps/s, ETA).

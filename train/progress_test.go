@@ -5,20 +5,24 @@ import (
 	"testing"
 )
 
-// A run prints only when asked: no Output, or Quiet, means no progress;
-// an Output that is not a terminal gets log lines.
+// Progress prints only to a writer: none means no progress; a writer that
+// is not a terminal gets log lines.
 func TestProgressIsOptIn(t *testing.T) {
 	var buf bytes.Buffer
 	for _, c := range []struct {
 		name string
-		o    Options
+		w    *bytes.Buffer
 		nop  bool
 	}{
-		{"zero options", Options{}, true},
-		{"quiet with output", Options{Output: &buf, Quiet: true}, true},
-		{"output", Options{Output: &buf, LogEvery: 1, Steps: 3}, false},
+		{"no writer", nil, true},
+		{"writer", &buf, false},
 	} {
-		p := newProgress(c.o, []string{"mse"}, 0)
+		var p progress
+		if c.w == nil {
+			p = newProgress(nil, 1, 3, []string{"mse"}, 0)
+		} else {
+			p = newProgress(c.w, 1, 3, []string{"mse"}, 0)
+		}
 		if _, isNop := p.(nopProgress); isNop != c.nop {
 			t.Errorf("%s: progress %T, want nop %v", c.name, p, c.nop)
 		}

@@ -161,13 +161,17 @@ func TestRegisteredTypesInJSON(t *testing.T) {
 func TestCustomTypesTrainAndResume(t *testing.T) {
 	task := newSignTask(8)
 	opts := func(steps int, dir string) Options {
-		return Options{Steps: steps, BatchSize: 4, EvalEvery: -1, Quiet: true, Dir: dir, Optimizer: signSGD{LR: 1e-2},
+		o := Options{Steps: steps, BatchSize: 4, EvalEvery: -1, Optimizer: signSGD{LR: 1e-2},
 			Losses: []LossSpec{{Loss: scaledMSE{Scale: 2}}, {Loss: FiringRate{}, Lambda: 0.1}}}
+		if dir != "" {
+			o.Recorders = RunFiles(dir)
+		}
+		return o
 	}
 	var totals []float64
 	full := smallModel(t, 8, 4, nil)
 	o := opts(6, "")
-	o.Recorder = RecorderFunc(func(r Record) error { totals = append(totals, r.Losses[0]); return nil })
+	o.Recorders = []Recorder{RecorderFunc(func(r Record) error { totals = append(totals, r.Losses[0]); return nil })}
 	res, err := Run(context.Background(), full, task, o)
 	if err != nil {
 		t.Fatal(err)

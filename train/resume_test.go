@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -31,7 +30,7 @@ func resumeOpts(dir string) Options {
 	easy, hard := newSignTask(16), newSignTask(22)
 	easy.coh = 1
 	return Options{Steps: 40, BatchSize: 16, Seed: 11, EvalSeed: 5, EvalEvery: 10, EvalTrials: 24, CheckpointEvery: 7,
-		Dir: dir, Output: io.Discard, Score: hard.score,
+		Recorders: RunFiles(dir), Score: hard.score,
 		Optimizer: Adam{LR: 5e-3},
 		Schedule:  ScheduleConfig{Type: "cosine", MinLR: 1e-4},
 		Losses: []LossSpec{{Loss: MSE{}}, {Loss: FiringRate{}, Lambda: 1e-3}, {Loss: WeightL2{Layer: "hidden"}, Lambda: 1e-4},
@@ -88,16 +87,16 @@ func testResume(t *testing.T, interrupt bool) {
 	if interrupt {
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		oB.Recorder = RecorderFunc(func(r Record) error {
+		oB.Recorders = append(RunFiles(dirB), RecorderFunc(func(r Record) error {
 			if r.Step == 20 {
 				cancel()
 			}
 			return nil
-		})
+		}))
 		if res, err := Run(cctx, mB, nil, oB); err != nil || res.Status != Interrupted || res.Step != 20 {
 			t.Fatalf("first half: %+v, %v; want interrupted at step 20", res, err)
 		}
-		oB.Recorder = nil
+		oB.Recorders = RunFiles(dirB)
 	} else {
 		oB.Schedule = ScheduleConfig{}
 		oB.Steps = 20
@@ -170,7 +169,7 @@ func testResume(t *testing.T, interrupt bool) {
 func TestNaNStopsWithNamedErrorAndLoadableCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	m := smallModel(t, 24, 3, nil)
-	opts := Options{Steps: 200, BatchSize: 8, Dir: dir, Output: io.Discard, CheckpointEvery: 2, EvalEvery: -1,
+	opts := Options{Steps: 200, BatchSize: 8, Recorders: RunFiles(dir), CheckpointEvery: 2, EvalEvery: -1,
 		Optimizer: SGD{LR: 1e12}, ClipNorm: -1}
 	res, err := Run(context.Background(), m, newSignTask(12), opts)
 	var nf *NonFiniteError
@@ -213,13 +212,13 @@ func TestInterruptWritesCheckpoint(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	m := smallModel(t, 16, 4, nil)
-	opts := Options{Steps: 100, BatchSize: 8, Dir: dir, Output: io.Discard, EvalEvery: 50, EvalTrials: 8,
-		Recorder: RecorderFunc(func(r Record) error {
+	opts := Options{Steps: 100, BatchSize: 8, EvalEvery: 50, EvalTrials: 8,
+		Recorders: append(RunFiles(dir), RecorderFunc(func(r Record) error {
 			if r.Step == 5 {
 				cancel()
 			}
 			return nil
-		})}
+		}))}
 	res, err := Run(ctx, m, newSignTask(12), opts)
 	if err != nil {
 		t.Fatal(err)

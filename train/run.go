@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -132,6 +130,14 @@ type Record struct {
 	LR        float64   // learning rate used
 	Wall      time.Duration
 	Eval      *Eval // set at evaluation steps
+	// Best reports that Eval is the best evaluation so far on the current
+	// curriculum stage (the one best.npz keeps).
+	Best bool
+	// Checkpoint reports a checkpoint step (every
+	// Options.CheckpointEvery steps, before the last).
+	Checkpoint bool
+	// Snapshot saves the run's state after this step.
+	Snapshot Snapshot
 }
 
 // Timing splits the wall time of the steps run by one call. Step covers
@@ -220,16 +226,14 @@ func Run(ctx context.Context, m *rnn.Model, src Source, opts Options) (*Result, 
 // parameters, the optimiser state, the step counter, the curriculum stage
 // and the best evaluation, and trains on to opts.Steps. With the same
 // options and source, the steps it runs give the same losses and weights,
-// bit for bit, as an uninterrupted run. opts.Dir defaults to dir. The
+// bit for bit, as an uninterrupted run. Resume writes nothing unless
+// opts.Recorders do (RunFiles(dir) continues the run's files). The
 // checkpoint's seeds and optimiser type win over opts (a different
 // optimiser type, loss list or batch size is an error).
 func Resume(ctx context.Context, dir string, src Source, opts Options) (*rnn.Model, *Result, error) {
 	m, extra, err := rnn.Load(filepath.Join(dir, LastFile))
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: resume: %w", err)
-	}
-	if opts.Dir == "" {
-		opts.Dir = dir
 	}
 	st, err := readState(extra)
 	if err != nil {
@@ -326,8 +330,8 @@ type trainer struct {
 	float64             bool  // the model's dtype
 	scratch             []any // new parameter values, same dtype as the parameters
 
-	hist *history
-	prog progress
+	recs    []Recorder
+	started int // recorders started (a prefix of recs)
 }
 
 const (
@@ -371,7 +375,7 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &trainer{m: m, opts: o, defs: defs, stages: stages, params: m.Params(),
+	t := &trainer{m: m, opts: o, defs: defs, stages: stages, params: m.Params(), recs: o.Recorders,
 		graphs: map[shape]*trainGraph{}, evals: map[shape]*evalGraph{}}
 	for _, d := range defs {
 		t.names = append(t.names, d.name)
@@ -494,20 +498,6 @@ func (t *trainer) extras(wall time.Duration) ([]npz.Array, error) {
 		}
 	}
 	return out, nil
-}
-
-func (t *trainer) save(name string, wall time.Duration) error {
-	if t.opts.Dir == "" {
-		return nil
-	}
-	ex, err := t.extras(wall)
-	if err != nil {
-		return fmt.Errorf("train: checkpoint: %w", err)
-	}
-	if err := t.m.Save(filepath.Join(t.opts.Dir, name), ex...); err != nil {
-		return fmt.Errorf("train: checkpoint %s: %w", name, err)
-	}
-	return nil
 }
 
 // graph returns the compiled training graph for batches of b trials and s
@@ -665,17 +655,12 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 		res.Status, res.Error = Failed, e.Error()
 		res.Step, res.Stage, res.Best = t.step, t.stage, t.best
 		res.Wall = wall()
-		t.finishFiles(res)
+		t.finishRecorders(Finish{Result: res, Snapshot: Snapshot{t, res.Wall}})
 		return res, e
 	}
-	if err := t.openFiles(fresh); err != nil {
-		if t.hist == nil {
-			return nil, err
-		}
+	if err := t.startRecorders(fresh, res.Measure); err != nil {
 		return fail(err)
 	}
-	t.prog = newProgress(t.opts, t.names, t.step)
-	defer t.prog.finish()
 	pf := t.startPrefetch()
 	defer pf.stop()
 
@@ -710,12 +695,13 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 		t.step = k + 1
 		rec.Wall = wall()
 		rec.Step, rec.Stage = t.step, t.stage
+		rec.Checkpoint = t.opts.CheckpointEvery > 0 && t.step%t.opts.CheckpointEvery == 0 && t.step < t.opts.Steps
 		if t.opts.EvalEvery > 0 && t.step%t.opts.EvalEvery == 0 {
 			res.Timing.Step += time.Since(t0)
 			res.Timing.Graph += graphTime
 			res.Timing.Steps++
 			te := time.Now()
-			converged, err := t.evalStep(res, &rec, pf, wall)
+			converged, err := t.evalStep(res, &rec, pf)
 			if err != nil {
 				return fail(err)
 			}
@@ -723,11 +709,20 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 			res.Timing.Eval += time.Since(te)
 			if converged {
 				status = Converged
+				rec.Checkpoint = false // the end writes it
 			}
 			t0 = time.Now()
 		}
+		rec.Snapshot = Snapshot{t, rec.Wall}
+		tr := time.Now()
 		if err := t.record(rec); err != nil {
 			return fail(err)
+		}
+		// Writing checkpoints (last.npz, best.npz) is timed apart from the
+		// step.
+		if rec.Checkpoint || rec.Best {
+			res.Timing.Checkpoint += time.Since(tr)
+			t0 = t0.Add(time.Since(tr))
 		}
 		res.Timing.Step += time.Since(t0)
 		if rec.Eval == nil {
@@ -737,19 +732,16 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 		if status == Converged {
 			break
 		}
-		if t.opts.CheckpointEvery > 0 && t.step%t.opts.CheckpointEvery == 0 && t.step < t.opts.Steps {
-			tc := time.Now()
-			if err := t.saveLast(wall()); err != nil {
-				return fail(err)
-			}
-			res.Timing.Checkpoint += time.Since(tc)
-		}
 	}
 	if ctx.Err() != nil && status == StepLimit && t.step < t.opts.Steps {
 		status = Interrupted
 	}
-	if err := t.finishRun(res, status, lastEval, wall); err != nil {
+	fin, err := t.finalEval(status, lastEval)
+	if err != nil {
 		return fail(err)
+	}
+	if fin.Eval != nil {
+		res.Eval = fin.Eval
 	}
 	res.Status, res.Step, res.Stage = status, t.step, t.stage
 	res.Losses, res.Loss, res.Best = rec.Losses, rec.Total, t.best
@@ -757,30 +749,44 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 	if el := time.Since(start).Seconds(); el > 0 {
 		res.StepsPerSecond = float64(res.Timing.Steps) / el
 	}
-	if err := t.finishFiles(res); err != nil {
+	fin.Result, fin.Snapshot = res, Snapshot{t, res.Wall}
+	tc := time.Now()
+	if err := t.finishRecorders(fin); err != nil {
+		res.Status, res.Error = Failed, err.Error()
 		return res, err
 	}
+	res.Timing.Checkpoint += time.Since(tc)
 	return res, nil
 }
 
-// openFiles opens the run directory's history and, on a fresh run, writes
-// the first last.npz. With no Dir it does nothing.
-func (t *trainer) openFiles(fresh bool) error {
-	if t.opts.Dir == "" {
-		return nil
-	}
-	if err := os.MkdirAll(t.opts.Dir, 0o755); err != nil {
-		return fmt.Errorf("train: run directory: %w", err)
-	}
-	h, err := openHistory(filepath.Join(t.opts.Dir, HistoryFile), t.names, t.opts.Measure, t.step, fresh)
-	if err != nil {
-		return err
-	}
-	t.hist = h
-	if fresh {
-		return t.save(LastFile, 0)
+// startRecorders starts the recorders in order; after an error the ones
+// started are finished by fail.
+func (t *trainer) startRecorders(fresh bool, m *Measure) error {
+	s := Start{Step: t.step, Steps: t.opts.Steps, Fresh: fresh, LossNames: t.names, Measure: m, Snapshot: Snapshot{t, t.wallBefore}}
+	for _, r := range t.recs {
+		if st, ok := r.(Starter); ok {
+			if err := st.Start(s); err != nil {
+				return err
+			}
+		}
+		t.started++
 	}
 	return nil
+}
+
+// finishRecorders finishes every started recorder and returns the first
+// error.
+func (t *trainer) finishRecorders(f Finish) error {
+	var first error
+	for _, r := range t.recs[:t.started] {
+		if fi, ok := r.(Finisher); ok {
+			if err := fi.Finish(f); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	t.started = 0
+	return first
 }
 
 // prefetcher draws the next step's batch and noise on a goroutine of its
@@ -848,19 +854,17 @@ func (t *trainer) nextBatch(pf *prefetcher, k int) (fetched, error) {
 }
 
 // evalStep evaluates after a step: it records the evaluation in rec and
-// res, saves best.npz when it is the best so far, and moves the curriculum
+// res, marks rec.Best when it is the best so far, and moves the curriculum
 // on when its threshold is reached. It reports whether the last stage's
 // target is reached (the run has converged).
-func (t *trainer) evalStep(res *Result, rec *Record, pf *prefetcher, wall func() time.Duration) (bool, error) {
+func (t *trainer) evalStep(res *Result, rec *Record, pf *prefetcher) (bool, error) {
 	ev, err := t.evaluate()
 	if err != nil {
 		return false, err
 	}
 	rec.Eval = ev
 	res.Eval = ev
-	if err := t.considerBest(ev, wall()); err != nil {
-		return false, err
-	}
+	rec.Best = t.considerBest(ev)
 	thr := t.threshold()
 	if thr == 0 || !t.opts.Measure.reached(ev.Value, thr) {
 		return false, nil
@@ -886,32 +890,18 @@ func (t *trainer) evalStep(res *Result, rec *Record, pf *prefetcher, wall func()
 	return false, nil
 }
 
-// finishRun makes the final evaluation (into res.Eval) (not on interruption; it never
+// finalEval makes the final evaluation (not on interruption; it never
 // changes the stage, so that a run stopped here and resumed matches an
-// uninterrupted one) and writes the last checkpoints.
-func (t *trainer) finishRun(res *Result, status Status, lastEval int, wall func() time.Duration) error {
-	if status != Interrupted && t.opts.EvalEvery > 0 && lastEval != t.step && t.step > 0 {
-		ev, err := t.evaluate()
-		if err != nil {
-			return err
-		}
-		if err := t.considerBest(ev, wall()); err != nil {
-			return err
-		}
-		t.prog.eval(ev)
-		if t.hist != nil {
-			t.hist.eval(ev)
-		}
-		res.Eval = ev
+// uninterrupted one), when the last step was not an evaluation step.
+func (t *trainer) finalEval(status Status, lastEval int) (Finish, error) {
+	if status == Interrupted || t.opts.EvalEvery <= 0 || lastEval == t.step || t.step == 0 {
+		return Finish{}, nil
 	}
-	if err := t.saveLast(wall()); err != nil {
-		return err
+	ev, err := t.evaluate()
+	if err != nil {
+		return Finish{}, err
 	}
-	if t.best == nil && t.opts.Dir != "" {
-		// No evaluation ever ran: best.npz is the final model.
-		return t.save(BestFile, wall())
-	}
-	return nil
+	return Finish{Eval: ev, Best: t.considerBest(ev)}, nil
 }
 
 // threshold is the value of the measure that completes the current stage
@@ -927,35 +917,20 @@ func (t *trainer) threshold() float64 {
 	return thr
 }
 
-func (t *trainer) saveLast(wall time.Duration) error {
-	if t.hist != nil {
-		if err := t.hist.flush(); err != nil {
-			return err
-		}
-	}
-	return t.save(LastFile, wall)
-}
-
 func (t *trainer) record(rec Record) error {
-	if t.hist != nil {
-		if err := t.hist.add(rec); err != nil {
-			return err
-		}
-	}
-	t.prog.step(rec)
-	if t.opts.Recorder != nil {
-		if err := t.opts.Recorder.Record(rec); err != nil {
+	for _, r := range t.recs {
+		if err := r.Record(rec); err != nil {
 			return fmt.Errorf("train: step %d: recorder: %w", rec.Step, err)
 		}
 	}
 	return nil
 }
 
-// considerBest saves best.npz when ev beats the best evaluation so far on
-// the current curriculum stage: a better value of the run's measure, in its
-// direction, or (equal values, no score, or a best of another measure) a
-// lower MSE.
-func (t *trainer) considerBest(ev *Eval, wall time.Duration) error {
+// considerBest reports whether ev beats the best evaluation so far on the
+// current curriculum stage, and makes it the best if so: a better value of
+// the run's measure, in its direction, or (equal values, no score, or a
+// best of another measure) a lower MSE.
+func (t *trainer) considerBest(ev *Eval) bool {
 	b := t.best
 	better := b == nil
 	if !better {
@@ -966,31 +941,11 @@ func (t *trainer) considerBest(ev *Eval, wall time.Duration) error {
 			better = ev.MSE < b.MSE
 		}
 	}
-	if !better {
-		return nil
+	if better {
+		e := *ev
+		t.best = &e
 	}
-	e := *ev
-	t.best = &e
-	return t.save(BestFile, wall)
-}
-
-func (t *trainer) finishFiles(res *Result) error {
-	if t.opts.Dir == "" {
-		return nil
-	}
-	var first error
-	if t.hist != nil {
-		first = t.hist.close()
-	}
-	err := npz.WriteFileAtomic(filepath.Join(t.opts.Dir, SummaryFile), func(w io.Writer) error {
-		e := json.NewEncoder(w)
-		e.SetIndent("", "  ")
-		return e.Encode(summary(res))
-	})
-	if first == nil {
-		first = err
-	}
-	return first
+	return better
 }
 
 // trainStep runs one training step on batch bt and updates the parameters.

@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"io"
 	"math"
 	"testing"
 )
@@ -11,9 +10,9 @@ func TestTrainLearnsSignTask(t *testing.T) {
 	task := newSignTask(30)
 	m := smallModel(t, 32, 1, nil)
 	var losses []float64
-	opts := Options{Steps: 400, BatchSize: 32, Seed: 3, EvalEvery: 100, EvalTrials: 128, Output: io.Discard,
+	opts := Options{Steps: 400, BatchSize: 32, Seed: 3, EvalEvery: 100, EvalTrials: 128,
 		Optimizer: Adam{LR: 1e-2}, Score: task.score,
-		Recorder: RecorderFunc(func(r Record) error { losses = append(losses, r.Total); return nil })}
+		Recorders: []Recorder{RecorderFunc(func(r Record) error { losses = append(losses, r.Total); return nil })}}
 	res, err := Run(context.Background(), m, task, opts)
 	if err != nil {
 		t.Fatal(err)
