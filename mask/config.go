@@ -64,7 +64,7 @@ func ParseJSON(data []byte) (Config, error) {
 		return nil, fmt.Errorf("mask: type is missing: must be one of %s", strings.Join(Types(), ", "))
 	}
 	if err := json.Unmarshal(raw, &typ); err != nil || keys[typ] == nil {
-		return nil, &ConfigError{Field: "type", Value: compact(raw), Allowed: "must be one of " + strings.Join(Types(), ", ")}
+		return nil, &ConfigError{Section: "mask", Field: "type", Value: compact(raw), Allowed: "must be one of " + strings.Join(Types(), ", ")}
 	}
 	allowed := keys[typ]
 	for _, k := range order {
@@ -271,7 +271,7 @@ func (p *parser) get(key string) (any, bool) {
 }
 
 func (p *parser) bad(key, allowed string) error {
-	return &ConfigError{Field: key, Value: compact(p.fields[key]), Allowed: allowed}
+	return &ConfigError{Section: "mask", Field: key, Value: compact(p.fields[key]), Allowed: allowed}
 }
 
 func (p *parser) fail(key, allowed string) {

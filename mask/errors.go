@@ -4,24 +4,19 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/dale-rnn/dale/config"
 )
 
 // ConfigError reports one invalid parameter: its nn4n name, the value given
 // and what is allowed. Its message reads
-// "mask: FIELD = VALUE is not allowed: ALLOWED".
-type ConfigError struct {
-	Field   string // the parameter's nn4n name, e.g. "exc_pct"
-	Value   string // the value given, as text
-	Allowed string // what would be accepted
-}
-
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("mask: %s = %s is not allowed: %s", e.Field, e.Value, e.Allowed)
-}
+// "mask: FIELD = VALUE is not allowed: ALLOWED". It is config.Error, the
+// one error type of every dale config.
+type ConfigError = config.Error
 
 // invalid returns a ConfigError for field with the Go value v.
 func invalid(field string, v any, allowed string, args ...any) error {
-	return &ConfigError{Field: field, Value: formatValue(v), Allowed: fmt.Sprintf(allowed, args...)}
+	return &ConfigError{Section: "mask", Field: field, Value: formatValue(v), Allowed: fmt.Sprintf(allowed, args...)}
 }
 
 // maxShown is how many characters of a value an error message shows.

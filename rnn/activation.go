@@ -7,6 +7,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/dale-rnn/dale/config"
 )
 
 // Activation names a firing-rate function r = f(v):
@@ -41,7 +43,7 @@ func (a Activation) Validate() error {
 			return nil
 		}
 	}
-	return fmt.Errorf("activation = %q is not allowed: must be one of %q, %q, %q, %q, %q",
+	return config.Errorf("activation = %q is not allowed: must be one of %q, %q, %q, %q, %q",
 		string(a), ReLU, Tanh, Sigmoid, ReTanh, Softplus)
 }
 

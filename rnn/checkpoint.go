@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/dale-rnn/dale/npz"
 	"gorgonia.org/tensor"
+
+	"github.com/dale-rnn/dale/config"
+	"github.com/dale-rnn/dale/npz"
 )
 
 // Names of the arrays a checkpoint holds besides the caller's extra arrays.
@@ -108,10 +110,10 @@ func (m *Model) Save(path string, extra ...npz.Array) error {
 	seen := map[string]bool{}
 	for _, a := range extra {
 		if IsCheckpointName(a.Name) {
-			return fmt.Errorf("rnn: save: extra array %q is not allowed: the name is one of the model's own arrays %v", a.Name, checkpointNames)
+			return config.Errorf("rnn: save: extra array %q is not allowed: the name is one of the model's own arrays %v", a.Name, checkpointNames)
 		}
 		if a.Name == "" || seen[a.Name] {
-			return fmt.Errorf("rnn: save: extra array name %q is not allowed: names must be non-empty and unique", a.Name)
+			return config.Errorf("rnn: save: extra array name %q is not allowed: names must be non-empty and unique", a.Name)
 		}
 		seen[a.Name] = true
 		arrays = append(arrays, a)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/dale-rnn/dale/config"
 )
 
 // Config describes one CTRNN. Its JSON form uses nn4n's parameter names; a key
@@ -329,11 +331,27 @@ func (ps Plasticities) MarshalJSON() ([]byte, error) {
 	return json.Marshal([]Plasticity(ps))
 }
 
-// ParseConfig reads a JSON config over the defaults. Unknown keys are errors.
+// maxConfigBytes bounds a JSON config (weights go in .npy files, not in
+// the JSON).
+const maxConfigBytes = 64 << 20
+
+// ParseConfig reads a JSON config over the defaults: an absent key takes
+// its default, a key given is taken as written. Unknown keys, a key given
+// twice and more than 64 MiB are errors.
 // Relative file paths stay as written (relative to the working directory).
 func ParseConfig(r io.Reader) (Config, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxConfigBytes+1))
+	if err != nil {
+		return Config{}, fmt.Errorf("rnn: config: %w", err)
+	}
+	if len(data) > maxConfigBytes {
+		return Config{}, fmt.Errorf("rnn: config: more than %d MiB of JSON", maxConfigBytes>>20)
+	}
+	if err := config.CheckJSON(data); err != nil {
+		return Config{}, fmt.Errorf("rnn: config: %v", err)
+	}
 	cfg := DefaultConfig()
-	dec := json.NewDecoder(r)
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
 		return Config{}, fmt.Errorf("rnn: config: %w", err)
@@ -424,22 +442,15 @@ func cloneF(x []float64) []float64 {
 }
 
 func cfgErr(field string, value any, allowed string) error {
-	return &ConfigError{Field: field, Value: fmt.Sprint(value), Allowed: allowed}
+	return &ConfigError{Section: "rnn", Field: field, Value: fmt.Sprint(value), Allowed: allowed}
 }
 
 // ConfigError reports one invalid config value: the field's nn4n name (with
 // its index for per-layer lists, e.g. "weights[1]"), the value given, as
 // text, and what is allowed. Its message reads
-// "rnn: FIELD = VALUE is not allowed: ALLOWED".
-type ConfigError struct {
-	Field   string
-	Value   string
-	Allowed string
-}
-
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("rnn: %s = %s is not allowed: %s", e.Field, e.Value, e.Allowed)
-}
+// "rnn: FIELD = VALUE is not allowed: ALLOWED". It is config.Error, the
+// one error type of every dale config.
+type ConfigError = config.Error
 
 // maxElements bounds every array the model allocates (2^31 values), so that
 // absurd sizes are an error rather than a crash.

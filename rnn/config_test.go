@@ -143,7 +143,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"init state", `{"init_state": "random"}`, `init_state = "random" is not allowed: must be "zero" or "learn"`},
 		{"engine", `{"engine": "cuda"}`, `engine = "cuda" is not allowed: must be "fused" or "unrolled"`},
 		{"dtype", `{"dtype": "float16"}`, `dtype = "float16" is not allowed: must be "float32" or "float64"`},
-		{"trailing data", `{} {}`, "unexpected data after the JSON object"},
+		{"trailing data", `{} {}`, "unexpected data after the JSON"},
 		{"wrong type", `{"dt": "ten"}`, "dt"},
 	}
 	for _, c := range cases {

@@ -2,12 +2,14 @@ package rnn
 
 import (
 	"fmt"
-	"github.com/dale-rnn/dale/internal/blas"
 	"math/rand/v2"
 	"sync"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/dale-rnn/dale/config"
+	"github.com/dale-rnn/dale/internal/blas"
 )
 
 // Mode chooses between training (noise on) and evaluation (noise off).
@@ -76,13 +78,13 @@ var gorgoniaBLAS sync.Once
 func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 	gorgoniaBLAS.Do(blas.UseInGorgonia)
 	if batch <= 0 || steps <= 0 {
-		return nil, fmt.Errorf("rnn: build: batch = %d, steps = %d is not allowed: both must be > 0", batch, steps)
+		return nil, config.Errorf("rnn: build: batch = %d, steps = %d is not allowed: both must be > 0", batch, steps)
 	}
 	if d := m.cfg.Dims; batch > maxElements/steps || batch*steps > maxElements/max(d[0], d[1], d[2]) {
-		return nil, fmt.Errorf("rnn: build: batch = %d, steps = %d is not allowed: batch × steps × %d would exceed %d values", batch, steps, max(d[0], d[1], d[2]), maxElements)
+		return nil, config.Errorf("rnn: build: batch = %d, steps = %d is not allowed: batch × steps × %d would exceed %d values", batch, steps, max(d[0], d[1], d[2]), maxElements)
 	}
 	if mode != Train && mode != Eval {
-		return nil, fmt.Errorf("rnn: build: mode = %d is not allowed: must be rnn.Train or rnn.Eval", int(mode))
+		return nil, config.Errorf("rnn: build: mode = %d is not allowed: must be rnn.Train or rnn.Eval", int(mode))
 	}
 	in, n, out := m.cfg.Dims[0], m.cfg.Dims[1], m.cfg.Dims[2]
 	g := G.NewGraph()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/mask"
 	"github.com/dale-rnn/dale/rnn"
 	"github.com/dale-rnn/dale/tasks"
@@ -77,9 +78,16 @@ type Resolved struct {
 	Train train.Options
 }
 
-// Parse decodes a run config strictly (unknown keys are errors). source
-// names it in errors.
+// Parse decodes a run config strictly (unknown keys, a key given twice in
+// any section and data after the object are errors; see package config).
+// source names it in errors.
 func Parse(data []byte, source string) (Config, error) {
+	if err := config.CheckJSON(data); err != nil {
+		return Config{}, fmt.Errorf("config %s: %v", source, err)
+	}
+	if err := config.RejectDefaultZeros("", data, Config{HiddenSize: rnn.DefaultConfig().Dims[1]}); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", source, err)
+	}
 	var rc Config
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -148,7 +156,7 @@ func setAlways(m map[string]json.RawMessage, key string, v any) {
 func Resolve(rc Config, dir string) (*Resolved, error) {
 	task, err := tasks.FromSpec(rc.Task)
 	if err != nil {
-		return nil, fmt.Errorf("task: %w", err)
+		return nil, inSection("task.params", err)
 	}
 	in, out := tasks.Width(task.Inputs()), tasks.Width(task.Outputs())
 
@@ -225,7 +233,7 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 		b, _ := json.Marshal(maskObj)
 		m, err := mask.FromJSON(b)
 		if err != nil {
-			return nil, fmt.Errorf("mask: %w", err)
+			return nil, inSection("mask", err)
 		}
 		var file string
 		if raw, ok := model["masks"]; ok && json.Unmarshal(raw, &file) == nil && file != "" {
@@ -253,7 +261,7 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	b, _ := json.Marshal(model)
 	mcfg, err := rnn.ParseConfig(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
+		return nil, inSection("model", err)
 	}
 	if dir != "" {
 		mcfg.ResolvePaths(dir)
@@ -273,7 +281,7 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	b, _ = json.Marshal(tobj)
 	opts, err := train.DecodeOptions(b)
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return nil, inSection("train", err)
 	}
 	if err := checkTargets(task, opts); err != nil {
 		return nil, err
@@ -328,6 +336,20 @@ func Resolve(rc Config, dir string) (*Resolved, error) {
 	}
 	r.Config.Train, _ = json.Marshal(r.Train)
 	return r, nil
+}
+
+// inSection places an error of a section's package at its key in the run
+// config: a *config.Error's field becomes the JSON path ("train" +
+// "batch_size" → "train.batch_size", with the package's own prefix
+// dropped); another error reads "key: ...".
+func inSection(key string, err error) error {
+	var e *config.Error
+	if errors.As(err, &e) && e.Error() == err.Error() {
+		c := *e
+		c.Section, c.Field = "", key+"."+c.Field
+		return &c
+	}
+	return fmt.Errorf("%s: %w", key, err)
 }
 
 func orNothing(raw json.RawMessage) string {

@@ -1,6 +1,10 @@
 package run
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/dale-rnn/dale/config"
+)
 
 // ConfigError reports one value that a run (its config, or an argument of
 // this package) does not allow: the field (a JSON path such as
@@ -8,15 +12,9 @@ import "fmt"
 // allowed. Its message reads "FIELD = VALUE is not allowed: ALLOWED".
 // Errors of the sections' own packages (mask, rnn, tasks, train) come
 // wrapped with the section's name.
-type ConfigError struct {
-	Field   string
-	Value   string
-	Allowed string
-}
-
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("%s = %s is not allowed: %s", e.Field, e.Value, e.Allowed)
-}
+//
+// It is config.Error (Section ""), the one error type of every dale config.
+type ConfigError = config.Error
 
 // invalid returns a *ConfigError; value is formatted with %v, allowed
 // with args.

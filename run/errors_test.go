@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/rnn"
 	"github.com/dale-rnn/dale/tasks"
 )
@@ -35,8 +36,26 @@ func TestConfigErrorsAreTyped(t *testing.T) {
 	}
 	_, err := Resolve(Config{Task: romo, Model: json.RawMessage(`{"activation": "relu", "tau": 1}`)}, "")
 	var re *rnn.ConfigError
-	if !errors.As(err, &re) || re.Field != "tau[0]" && re.Field != "tau" {
+	if !errors.As(err, &re) || re.Field != "model.tau[0]" && re.Field != "model.tau" {
 		t.Errorf("model error %v (%T), want an *rnn.ConfigError for tau", err, err)
+	}
+	// Every section's errors are the one type, config.Error, and the run
+	// names the field by its path in the run config.
+	for _, c := range []struct {
+		name, section, field, value string
+		cfg                         Config
+	}{
+		{"train", "", "train.batch_size", "-2", Config{Task: romo, Train: json.RawMessage(`{"batch_size": -2}`)}},
+		{"train zero", "", "train.eval_every", "0", Config{Task: romo, Train: json.RawMessage(`{"eval_every": 0}`)}},
+		{"optimizer", "", "train.optimizer.beta1", "1", Config{Task: romo, Train: json.RawMessage(`{"optimizer": {"beta1": 1}}`)}},
+		{"mask", "", "mask.exc_pct", "1.5", Config{Task: romo, Mask: json.RawMessage(`{"type": "multi_area_ei", "exc_pct": 1.5}`)}},
+		{"task", "", "task.params.coherences", "[]", Config{Task: tasks.Spec{Name: "pdm", Params: json.RawMessage(`{"coherences": []}`)}}},
+	} {
+		_, err := Resolve(c.cfg, "")
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Field != c.field || ce.Value != c.value || ce.Section != c.section {
+			t.Errorf("%s: error %v (%T %+v), want a *config.Error for %s = %s", c.name, err, err, ce, c.field, c.value)
+		}
 	}
 	_, err = Recipe("nope")
 	var ce *ConfigError

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/dale-rnn/dale/batch"
+	"github.com/dale-rnn/dale/config"
 )
 
 // This file holds the continuous-output tasks: sine, rsg and flipflop.
@@ -54,7 +55,7 @@ func (p *SineParams) build() (Task, error) {
 		return nil, fmt.Errorf("%w (the upper bound is the Nyquist frequency 1000/(2 dt))", err)
 	}
 	if !(p.Amplitude > 0) || math.IsInf(p.Amplitude, 0) {
-		return nil, fmt.Errorf("amplitude = %v is not allowed: must be finite and > 0", p.Amplitude)
+		return nil, config.Errorf("amplitude = %v is not allowed: must be finite and > 0", p.Amplitude)
 	}
 	if err := validateTiming(p.DT, "trial", span{"trial", p.Duration}); err != nil {
 		return nil, fmt.Errorf("duration: %w", err)
@@ -188,7 +189,7 @@ func (p *RSGParams) build() (Task, error) {
 	}
 	minTs := toSteps(minMS(p.Timing.Ready), p.DT) + toSteps(minMS(p.Timing.Measure), p.DT)
 	if int(math.Round(p.Gain*float64(minTs))) <= p.Timing.Set.MaxSteps(p.DT) {
-		return nil, fmt.Errorf("gain = %v is not allowed with this timing: the go (gain × the shortest interval, %d steps) must come after the end of set (%d steps after its onset)",
+		return nil, config.Errorf("gain = %v is not allowed with this timing: the go (gain × the shortest interval, %d steps) must come after the end of set (%d steps after its onset)",
 			p.Gain, int(math.Round(p.Gain*float64(minTs))), p.Timing.Set.MaxSteps(p.DT))
 	}
 	t := &rsgTask{p: *p}
@@ -362,16 +363,16 @@ func (p *FlipFlopParams) build() (Task, error) {
 		return nil, err
 	}
 	if p.Bits < 1 || p.Bits > 64 {
-		return nil, fmt.Errorf("bits = %d is not allowed: must be in [1, 64]", p.Bits)
+		return nil, config.Errorf("bits = %d is not allowed: must be in [1, 64]", p.Bits)
 	}
 	if err := checkRange("rate", p.Rate, 0, 1000/p.DT); err != nil {
 		return nil, fmt.Errorf("%w Hz (at most one pulse per step)", err)
 	}
 	if !finiteNonNeg(p.Pulse) {
-		return nil, fmt.Errorf("pulse = %v is not allowed: must be a finite number of ms >= 0", p.Pulse)
+		return nil, config.Errorf("pulse = %v is not allowed: must be a finite number of ms >= 0", p.Pulse)
 	}
 	if !finiteNonNeg(p.Grace) || p.Grace > 1000 {
-		return nil, fmt.Errorf("grace = %v is not allowed: must be a number of ms in [0, 1000]", p.Grace)
+		return nil, config.Errorf("grace = %v is not allowed: must be a number of ms in [0, 1000]", p.Grace)
 	}
 	if err := validateTiming(p.DT, "trial", span{"trial", p.Duration}); err != nil {
 		return nil, fmt.Errorf("duration: %w", err)
@@ -382,7 +383,7 @@ func (p *FlipFlopParams) build() (Task, error) {
 	case "on_off":
 		in = []Channel{{"set", p.Bits}, {"reset", p.Bits}}
 	default:
-		return nil, fmt.Errorf("inputs = %q is not allowed: must be \"signed\" or \"on_off\"", p.Inputs)
+		return nil, config.Errorf("inputs = %q is not allowed: must be \"signed\" or \"on_off\"", p.Inputs)
 	}
 	t := &ffTask{p: *p, width: max(1, toSteps(p.Pulse, p.DT)), grace: toSteps(p.Grace, p.DT)}
 	t.core = core{name: "flipflop", desc: ffDesc, c: p.Common, params: &t.p,

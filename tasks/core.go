@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/dale-rnn/dale/batch"
+	"github.com/dale-rnn/dale/config"
 )
 
 // Common holds the parameters every task shares.
@@ -61,26 +62,26 @@ func finiteNonNeg(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) &
 
 func (c *Common) validate() error {
 	if !(c.DT > 0) || math.IsInf(c.DT, 0) || c.DT > 1000 {
-		return fmt.Errorf("dt = %v is not allowed: must be in (0, 1000] ms", c.DT)
+		return config.Errorf("dt = %v is not allowed: must be in (0, 1000] ms", c.DT)
 	}
 	if !finiteNonNeg(c.Sigma) {
-		return fmt.Errorf("sigma = %v is not allowed: must be finite and >= 0", c.Sigma)
+		return config.Errorf("sigma = %v is not allowed: must be finite and >= 0", c.Sigma)
 	}
 	if c.Pad != "max" && c.Pad != "batch" {
-		return fmt.Errorf("pad = %q is not allowed: must be \"max\" or \"batch\"", c.Pad)
+		return config.Errorf("pad = %q is not allowed: must be \"max\" or \"batch\"", c.Pad)
 	}
 	m := c.Mask
 	switch m.Kind {
 	case "trial", "response", "yang":
 	default:
-		return fmt.Errorf("mask.kind = %q is not allowed: must be \"trial\", \"response\" or \"yang\"", m.Kind)
+		return config.Errorf("mask.kind = %q is not allowed: must be \"trial\", \"response\" or \"yang\"", m.Kind)
 	}
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"mask.start", m.Start}, {"mask.grace", m.Grace}, {"mask.response_weight", m.ResponseWeight}, {"mask.fixation_weight", m.FixationWeight}} {
 		if !finiteNonNeg(f.v) {
-			return fmt.Errorf("%s = %v is not allowed: must be finite and >= 0", f.name, f.v)
+			return config.Errorf("%s = %v is not allowed: must be finite and >= 0", f.name, f.v)
 		}
 	}
 	return nil
@@ -172,12 +173,12 @@ func (k *core) Sample(rng *rand.Rand, size int) (*batch.Batch, error) {
 		return nil, fmt.Errorf("tasks: %s: nil random source", k.name)
 	}
 	if size <= 0 {
-		return nil, fmt.Errorf("tasks: %s: batch size %d is not allowed: must be > 0", k.name, size)
+		return nil, config.Errorf("tasks: %s: batch size %d is not allowed: must be > 0", k.name, size)
 	}
 	in, out := Width(k.in), Width(k.out)
 	steps := k.gen.maxSteps()
 	if steps*max(in, out) > (1<<31)/size {
-		return nil, fmt.Errorf("tasks: %s: batch size %d is not allowed: %d trials of %d steps × %d channels exceed 2^31 values", k.name, size, size, steps, max(in, out))
+		return nil, config.Errorf("tasks: %s: batch size %d is not allowed: %d trials of %d steps × %d channels exceed 2^31 values", k.name, size, size, steps, max(in, out))
 	}
 	plans := make([]plan, size)
 	longest := 0
@@ -190,7 +191,7 @@ func (k *core) Sample(rng *rand.Rand, size int) (*batch.Batch, error) {
 	}
 	b, err := batch.New(size, steps, in, out)
 	if err != nil {
-		return nil, fmt.Errorf("tasks: %s: %w", k.name, err)
+		return nil, config.Wrap("tasks: "+k.name, err)
 	}
 	b.Trials = make([]batch.Trial, size)
 	for i := range plans {
@@ -314,7 +315,7 @@ func validateTiming(dt float64, response string, spans ...span) error {
 			return err
 		}
 		if s.name == response && toSteps(minMS(s.d), dt) < 1 {
-			return fmt.Errorf("timing.%s = %s is not allowed: the %s period must last at least one step of dt = %v ms", s.name, s.d, s.name, dt)
+			return config.Errorf("timing.%s = %s is not allowed: the %s period must last at least one step of dt = %v ms", s.name, s.d, s.name, dt)
 		}
 	}
 	return nil
@@ -361,14 +362,14 @@ func writeRing(b *batch.Batch, arr []float32, w, i, from, to, off, n int, theta 
 // checkRange returns an error if v is not in [lo, hi].
 func checkRange(name string, v, lo, hi float64) error {
 	if math.IsNaN(v) || v < lo || v > hi {
-		return fmt.Errorf("%s = %v is not allowed: must be in [%v, %v]", name, v, lo, hi)
+		return config.Errorf("%s = %v is not allowed: must be in [%v, %v]", name, v, lo, hi)
 	}
 	return nil
 }
 
 func checkList(name string, vs []float64, lo, hi float64) error {
 	if len(vs) == 0 {
-		return fmt.Errorf("%s = [] is not allowed: needs at least one value in [%v, %v]", name, lo, hi)
+		return config.Errorf("%s = [] is not allowed: needs at least one value in [%v, %v]", name, lo, hi)
 	}
 	for i, v := range vs {
 		if err := checkRange(fmt.Sprintf("%s[%d]", name, i), v, lo, hi); err != nil {

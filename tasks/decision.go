@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/dale-rnn/dale/batch"
+	"github.com/dale-rnn/dale/config"
 )
 
 // This file holds the evidence-integration tasks: pdm, ctxdm and
@@ -127,7 +128,7 @@ func (p *PDMParams) build() (Task, error) {
 		return nil, err
 	}
 	if f := p.ZeroCoherenceFraction; math.IsNaN(f) || f < 0 || f >= 1 {
-		return nil, fmt.Errorf("zero_coherence_fraction = %v is not allowed: must be in [0, 1)", f)
+		return nil, config.Errorf("zero_coherence_fraction = %v is not allowed: must be in [0, 1)", f)
 	}
 	if err := validateTiming(p.DT, "decision", p.Timing.spans()...); err != nil {
 		return nil, err

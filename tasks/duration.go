@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+
+	"github.com/dale-rnn/dale/config"
 )
 
 // DurationKind names the rule a period's duration follows.
@@ -55,7 +57,7 @@ func TruncExp(mean, min, max float64) Duration {
 // messages (for example "timing.delay").
 func (d Duration) Validate(field string) error {
 	bad := func(why string) error {
-		return fmt.Errorf("%s = %s is not allowed: %s", field, d, why)
+		return config.Errorf("%s = %s is not allowed: %s", field, d, why)
 	}
 	finite := func(vs ...float64) bool {
 		for _, v := range vs {
@@ -181,7 +183,7 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	case DurTruncExp:
 		return json.Marshal(map[string][]float64{"truncexp": {d.Mean, d.Min, d.Max}})
 	}
-	return nil, fmt.Errorf("duration rule %q is not allowed: must be fixed, uniform, choice or truncexp", d.Kind)
+	return nil, config.Errorf("duration rule %q is not allowed: must be fixed, uniform, choice or truncexp", d.Kind)
 }
 
 // UnmarshalJSON reads a number (fixed) or a one-key object (uniform,
@@ -191,7 +193,7 @@ func (d *Duration) UnmarshalJSON(data []byte) error {
 	if len(data) > 0 && data[0] != '{' {
 		var v float64
 		if err := json.Unmarshal(data, &v); err != nil {
-			return fmt.Errorf("duration %s is not allowed: must be a number of ms or an object such as {\"uniform\": [800, 1500]}", data)
+			return config.Errorf("duration %s is not allowed: must be a number of ms or an object such as {\"uniform\": [800, 1500]}", data)
 		}
 		*d = Fixed(v)
 		return nil
@@ -199,14 +201,14 @@ func (d *Duration) UnmarshalJSON(data []byte) error {
 	var m map[string][]float64
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&m); err != nil || len(m) != 1 {
-		return fmt.Errorf("duration %s is not allowed: must be a number of ms or an object with one key (fixed, uniform, choice, truncexp) holding numbers", data)
+		return config.Errorf("duration %s is not allowed: must be a number of ms or an object with one key (fixed, uniform, choice, truncexp) holding numbers", data)
 	}
 	for k, v := range m {
 		want := map[string]int{"fixed": 1, "uniform": 2, "truncexp": 3}
 		switch k {
 		case "fixed", "uniform", "truncexp":
 			if len(v) != want[k] {
-				return fmt.Errorf("duration %s is not allowed: %s takes %d numbers (%s)", data, k, want[k],
+				return config.Errorf("duration %s is not allowed: %s takes %d numbers (%s)", data, k, want[k],
 					map[string]string{"fixed": "ms", "uniform": "min, max", "truncexp": "mean, min, max"}[k])
 			}
 			switch k {
@@ -220,7 +222,7 @@ func (d *Duration) UnmarshalJSON(data []byte) error {
 		case "choice":
 			*d = Choice(v...)
 		default:
-			return fmt.Errorf("duration rule %q is not allowed: must be one of fixed, uniform, choice, truncexp", k)
+			return config.Errorf("duration rule %q is not allowed: must be one of fixed, uniform, choice, truncexp", k)
 		}
 	}
 	return nil

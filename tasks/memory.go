@@ -1,12 +1,12 @@
 package tasks
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 
 	"github.com/dale-rnn/dale/batch"
+	"github.com/dale-rnn/dale/config"
 )
 
 // This file holds the working-memory and rule tasks: romo, dms, dmc,
@@ -74,19 +74,19 @@ func (p *RomoParams) build() (Task, error) {
 		return nil, err
 	}
 	if len(p.Pairs) == 0 {
-		return nil, fmt.Errorf("pairs = [] is not allowed: needs at least one pair [f1, f2] of frequencies in Hz")
+		return nil, config.Errorf("pairs = [] is not allowed: needs at least one pair [f1, f2] of frequencies in Hz")
 	}
 	t := &romoTask{p: *p, fmin: math.Inf(1), fmax: math.Inf(-1)}
 	t.p.Pairs = slices.Clone(p.Pairs)
 	for i, pr := range p.Pairs {
 		for _, f := range pr {
 			if !(f > 0) || math.IsInf(f, 0) {
-				return nil, fmt.Errorf("pairs[%d] = %v is not allowed: frequencies must be finite and > 0", i, pr)
+				return nil, config.Errorf("pairs[%d] = %v is not allowed: frequencies must be finite and > 0", i, pr)
 			}
 			t.fmin, t.fmax = math.Min(t.fmin, f), math.Max(t.fmax, f)
 		}
 		if pr[0] == pr[1] {
-			return nil, fmt.Errorf("pairs[%d] = %v is not allowed: f1 and f2 must differ", i, pr)
+			return nil, config.Errorf("pairs[%d] = %v is not allowed: f1 and f2 must differ", i, pr)
 		}
 	}
 	if err := validateTiming(p.DT, "decision", p.Timing.spans()...); err != nil {
@@ -212,10 +212,10 @@ func (p *DMSParams) build() (Task, error) {
 		return nil, err
 	}
 	if p.Ring < 2 || p.Ring > 1024 {
-		return nil, fmt.Errorf("ring = %d is not allowed: must be in [2, 1024]", p.Ring)
+		return nil, config.Errorf("ring = %d is not allowed: must be in [2, 1024]", p.Ring)
 	}
 	if !finiteNonNeg(p.TestIntoDecision) || p.TestIntoDecision > 1e6 {
-		return nil, fmt.Errorf("test_into_decision = %v is not allowed: must be a number of ms >= 0", p.TestIntoDecision)
+		return nil, config.Errorf("test_into_decision = %v is not allowed: must be a number of ms >= 0", p.TestIntoDecision)
 	}
 	if err := validateTiming(p.DT, "decision", p.Timing.spans()...); err != nil {
 		return nil, err
@@ -320,7 +320,7 @@ func (p *DMCParams) build() (Task, error) {
 		return nil, err
 	}
 	if p.Ring < 2 || p.Ring > 1024 || p.Ring%2 != 0 {
-		return nil, fmt.Errorf("ring = %d is not allowed: must be even and in [2, 1024]", p.Ring)
+		return nil, config.Errorf("ring = %d is not allowed: must be even and in [2, 1024]", p.Ring)
 	}
 	if err := validateTiming(p.DT, "decision", p.Timing.spans()...); err != nil {
 		return nil, err
@@ -489,7 +489,7 @@ func (p *AntiParams) build() (Task, error) {
 		return nil, err
 	}
 	if p.Ring < 2 || p.Ring > 1024 || p.Ring%2 != 0 {
-		return nil, fmt.Errorf("ring = %d is not allowed: must be even and in [2, 1024]", p.Ring)
+		return nil, config.Errorf("ring = %d is not allowed: must be even and in [2, 1024]", p.Ring)
 	}
 	if err := checkRange("tolerance", p.Tolerance, 0, math.Pi); err != nil {
 		return nil, err

@@ -91,7 +91,7 @@ func TestInvalidParams(t *testing.T) {
 		{"pdm", `{"timing": {"stimulus": {"truncexp": [500, 100]}}}`, []string{"timing.stimulus", "truncexp takes 3 numbers"}},
 		{"pdm", `{"timing": {"stimulus": -3}}`, []string{"timing.stimulus = -3"}},
 		{"pdm", `{"timing": {"stimulus": 1e9}}`, []string{"steps", "at most"}},
-		{"pdm", `{"coherences": [1]} x`, []string{"after the JSON object"}},
+		{"pdm", `{"coherences": [1]} x`, []string{"unexpected data after the JSON"}},
 		{"pdm", `[1, 2]`, []string{"params", "an object"}},
 		{"romo", `{"pairs": [1, 2]}`, []string{"pairs", "an array of numbers"}},
 		{"ctxdm", `{"timing": {"delay": {"truncexp": [0, 300, 3000]}}}`, []string{"timing.delay", "mean > 0"}},

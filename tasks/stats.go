@@ -1,10 +1,11 @@
 package tasks
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/dale-rnn/dale/config"
 )
 
 // LengthStats describes a task's trial lengths in steps.
@@ -25,7 +26,7 @@ type LengthStats struct {
 // descriptions). For the tasks of this package Bound is exact.
 func TrialLengths(t Task, rng *rand.Rand, n int) (LengthStats, error) {
 	if n <= 0 {
-		return LengthStats{}, fmt.Errorf("tasks: trial lengths: n = %d is not allowed: must be > 0", n)
+		return LengthStats{}, config.Errorf("tasks: trial lengths: n = %d is not allowed: must be > 0", n)
 	}
 	lens := make([]int, 0, n)
 	for len(lens) < n {

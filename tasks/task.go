@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/dale-rnn/dale/batch"
+	"github.com/dale-rnn/dale/config"
 )
 
 // Channel is a named group of input or output units. Channels are laid out
@@ -129,7 +130,7 @@ func lookup(name string) (entry, error) {
 			return e, nil
 		}
 	}
-	return entry{}, fmt.Errorf("tasks: task name %q is not allowed: must be one of %s", name, strings.Join(Names(), ", "))
+	return entry{}, config.Errorf("tasks: task name %q is not allowed: must be one of %s", name, strings.Join(Names(), ", "))
 }
 
 // New builds the named task. params is a JSON object of parameters to
@@ -146,7 +147,7 @@ func New(name string, params ...json.RawMessage) (Task, error) {
 	for _, layer := range params {
 		if raw := bytes.TrimSpace(layer); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
 			if err := decodeStrict(raw, p); err != nil {
-				return nil, fmt.Errorf("tasks: %s: %w", name, explain(err, raw, e.defaults()))
+				return nil, config.Wrap("tasks: "+name, explain(err, raw, e.defaults()))
 			}
 		}
 	}
@@ -174,6 +175,9 @@ func Parse(data []byte) (Task, error) {
 }
 
 func decodeStrict(data []byte, v any) error {
+	if err := config.CheckJSON(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -209,7 +213,7 @@ func explain(err error, raw []byte, defaults any) error {
 		if field == "" {
 			field = "params"
 		}
-		return fmt.Errorf("parameter %s = (a JSON %s) is not allowed: must be %s", field, te.Value, jsonKind(te.Type.String()))
+		return config.Errorf("parameter %s = (a JSON %s) is not allowed: must be %s", field, te.Value, jsonKind(te.Type.String()))
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
@@ -304,7 +308,7 @@ func buildNamed(name string, p params) (Task, error) {
 	}
 	t, err := p.build()
 	if err != nil {
-		return nil, fmt.Errorf("tasks: %s: %w", name, err)
+		return nil, config.Wrap("tasks: "+name, err)
 	}
 	return t, nil
 }

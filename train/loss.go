@@ -8,9 +8,11 @@ import (
 	"math"
 	"regexp"
 
-	"github.com/dale-rnn/dale/batch"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/dale-rnn/dale/batch"
+	"github.com/dale-rnn/dale/config"
 )
 
 // Loss is one term of the training loss, as a value: the built-ins MSE,
@@ -169,19 +171,22 @@ func decodeLossSpec(b []byte, field string) (LossSpec, error) {
 	if err := d.Decode(&p); err != nil {
 		return LossSpec{}, fmt.Errorf("%s: %v (allowed keys: type, lambda, params, name)", field, err)
 	}
+	if err := config.RejectDefaultZeros("", b, lossSpecJSON{Lambda: 1}); err != nil {
+		return LossSpec{}, config.Errorf("%s.%v", field, err)
+	}
 	if p.Type == "" {
 		return LossSpec{}, fmt.Errorf("%s.type is missing: must be one of %s", field, lossRegistry.list())
 	}
 	dec, ok := lossRegistry.lookup(p.Type)
 	if !ok {
-		return LossSpec{}, fmt.Errorf("%s.type = %q is not allowed: must be one of %s", field, p.Type, lossRegistry.list())
+		return LossSpec{}, config.Errorf("%s.type = %q is not allowed: must be one of %s", field, p.Type, lossRegistry.list())
 	}
 	l, err := dec(p.Params)
 	if err != nil {
 		return LossSpec{}, paramsErr(field+".params", err)
 	}
 	if l == nil || l.Type() != p.Type {
-		return LossSpec{}, fmt.Errorf("%s.type = %q is not allowed: its decoder returned %T, whose Type is not %q", field, p.Type, l, p.Type)
+		return LossSpec{}, config.Errorf("%s.type = %q is not allowed: its decoder returned %T, whose Type is not %q", field, p.Type, l, p.Type)
 	}
 	return LossSpec{Loss: l, Lambda: p.Lambda, Name: p.Name}, nil
 }
@@ -193,7 +198,7 @@ func decodeLosses(raw json.RawMessage) ([]LossSpec, error) {
 	}
 	var list []json.RawMessage
 	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, fmt.Errorf("train: losses = %s is not allowed: must be a list of loss terms", bytes.TrimSpace(raw))
+		return nil, config.Errorf("train: losses = %s is not allowed: must be a list of loss terms", bytes.TrimSpace(raw))
 	}
 	var out []LossSpec
 	for i, r := range list {
@@ -256,7 +261,7 @@ func parseLosses(specs []LossSpec, out int) ([]lossDef, error) {
 			d.lambda = 1
 		}
 		if !(d.lambda >= 0) || math.IsInf(d.lambda, 0) {
-			return nil, fmt.Errorf("%s.lambda = %v is not allowed: must be finite and >= 0", field, s.Lambda)
+			return nil, config.Errorf("%s.lambda = %v is not allowed: must be finite and >= 0", field, s.Lambda)
 		}
 		if c, ok := s.Loss.(checker); ok {
 			if err := c.check(out); err != nil {
@@ -265,7 +270,7 @@ func parseLosses(specs []LossSpec, out int) ([]lossDef, error) {
 		}
 		if s.Name != "" {
 			if !nameRE.MatchString(s.Name) || reservedColumn(s.Name) {
-				return nil, fmt.Errorf("%s.name = %q is not allowed: must be lower-case letters, digits and _, not one of step, stage, total, grad_norm, lr, accuracy, eval_mse, wall_s, and not start with eval_", field, s.Name)
+				return nil, config.Errorf("%s.name = %q is not allowed: must be lower-case letters, digits and _, not one of step, stage, total, grad_norm, lr, accuracy, eval_mse, wall_s, and not start with eval_", field, s.Name)
 			}
 			d.name = s.Name
 		} else if !nameRE.MatchString(d.name) || reservedColumn(d.name) {

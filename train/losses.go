@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	G "gorgonia.org/gorgonia"
+
+	"github.com/dale-rnn/dale/config"
 )
 
 // The built-in losses, registered under their Type names. Their JSON
@@ -116,7 +118,7 @@ func oneOf(key, v string, choices []string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s = %s is not allowed: must be one of %s", key, jsonText(v), strings.Join(choices, ", "))
+	return config.Errorf("%s = %s is not allowed: must be one of %s", key, jsonText(v), strings.Join(choices, ", "))
 }
 
 func (MSE) check(int) error              { return nil }
@@ -127,7 +129,7 @@ func (l WeightL2) check(int) error       { return oneOf("layer", l.Layer, layers
 
 func (l StatePred) check(int) error {
 	if l.Tau < 0 || l.Tau > 1e6 {
-		return fmt.Errorf("tau = %d is not allowed: must be an integer >= 1", l.Tau)
+		return config.Errorf("tau = %d is not allowed: must be an integer >= 1", l.Tau)
 	}
 	return nil
 }
@@ -138,9 +140,9 @@ func (l CrossEntropy) check(out int) error {
 	}
 	bad := func() error {
 		if out == 0 {
-			return fmt.Errorf("outputs = %s is not allowed: must be a list of at least 2 distinct output indices", jsonText(l.Outputs))
+			return config.Errorf("outputs = %s is not allowed: must be a list of at least 2 distinct output indices", jsonText(l.Outputs))
 		}
-		return fmt.Errorf("outputs = %s is not allowed: must be a list of at least 2 distinct output indices in [0, %d)", jsonText(l.Outputs), out)
+		return config.Errorf("outputs = %s is not allowed: must be a list of at least 2 distinct output indices in [0, %d)", jsonText(l.Outputs), out)
 	}
 	if len(l.Outputs) < 2 {
 		return bad()
@@ -220,7 +222,7 @@ func (l StatePred) Build(in *LossInput) (*G.Node, error) {
 	}
 	tau := max(1, l.Tau)
 	if tau >= in.T {
-		return nil, fmt.Errorf("tau = %d is not allowed for batches of %d steps: must be < steps", tau, in.T)
+		return nil, config.Errorf("tau = %d is not allowed for batches of %d steps: must be < steps", tau, in.T)
 	}
 	return statePred(in, tau)
 }
@@ -247,7 +249,7 @@ func builtinParams(typ string, raw json.RawMessage, allowed ...string) (map[stri
 			if len(allowed) > 0 {
 				what = strings.Join(allowed, ", ")
 			}
-			return nil, fmt.Errorf("%s is not allowed for type %q: allowed params: %s", k, typ, what)
+			return nil, config.Errorf("%s is not allowed for type %q: allowed params: %s", k, typ, what)
 		}
 	}
 	return m, nil
@@ -261,7 +263,7 @@ func strParam(m map[string]any, key string, choices []string) (string, error) {
 	}
 	s, isStr := v.(string)
 	if !isStr || s == "" {
-		return "", fmt.Errorf("%s = %s is not allowed: must be one of %s", key, jsonText(v), strings.Join(choices, ", "))
+		return "", config.Errorf("%s = %s is not allowed: must be one of %s", key, jsonText(v), strings.Join(choices, ", "))
 	}
 	return s, oneOf(key, s, choices)
 }
@@ -302,7 +304,7 @@ func init() {
 			if v, ok := m["tau"]; ok {
 				f, isNum := v.(float64)
 				if !isNum || f != math.Trunc(f) || f < 1 || f > 1e6 {
-					return nil, fmt.Errorf("tau = %s is not allowed: must be an integer >= 1", jsonText(v))
+					return nil, config.Errorf("tau = %s is not allowed: must be an integer >= 1", jsonText(v))
 				}
 				l.Tau = int(f)
 			}
@@ -324,7 +326,7 @@ func decodeCrossEntropy(raw json.RawMessage) (Loss, error) {
 	if !ok {
 		return nil, CrossEntropy{}.check(0)
 	}
-	bad := fmt.Errorf("outputs = %s is not allowed: must be a list of at least 2 distinct output indices", jsonText(v))
+	bad := config.Errorf("outputs = %s is not allowed: must be a list of at least 2 distinct output indices", jsonText(v))
 	list, isList := v.([]any)
 	if !isList {
 		return nil, bad

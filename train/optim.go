@@ -7,6 +7,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/dale-rnn/dale/config"
 )
 
 // Optimizer is an update rule with its settings, as a value: the built-ins
@@ -64,9 +66,11 @@ type StateArray struct {
 type Adam struct {
 	// LR is the base learning rate (0 → 1e-3).
 	LR float64 `json:"lr"`
-	// Beta1 and Beta2 are the moment decays, in [0, 1) (0 → 0.9, 0.999).
-	Beta1 float64 `json:"beta1"`
-	Beta2 float64 `json:"beta2"`
+	// Beta1 and Beta2 are the moment decays, in [0, 1) (nil → 0.9,
+	// 0.999; 0 is a setting of its own, so they are pointers:
+	// Adam{Beta1: new(0.0)} is Adam without momentum).
+	Beta1 *float64 `json:"beta1,omitempty"`
+	Beta2 *float64 `json:"beta2,omitempty"`
 	// Eps is the denominator offset, > 0 (0 → 1e-8).
 	Eps float64 `json:"eps"`
 }
@@ -86,8 +90,9 @@ type SGD struct {
 type RMSProp struct {
 	// LR is the base learning rate (0 → 1e-3).
 	LR float64 `json:"lr"`
-	// Alpha is the smoothing constant α, in [0, 1) (0 → 0.99).
-	Alpha float64 `json:"alpha"`
+	// Alpha is the smoothing constant α, in [0, 1) (nil → 0.99; a
+	// pointer, as 0 is a setting of its own).
+	Alpha *float64 `json:"alpha,omitempty"`
 	// Eps is ε, > 0 (0 → 1e-8).
 	Eps float64 `json:"eps"`
 	// Momentum is the momentum, in [0, 1) (0 → none).
@@ -109,6 +114,15 @@ func orDefault(v, def float64) float64 {
 	return v
 }
 
+// ptrOr returns *p, or def when p is nil.
+func ptrOr(p *float64, def float64) *float64 {
+	if p == nil {
+		return &def
+	}
+	v := *p
+	return &v
+}
+
 // defaulter is implemented by the built-in optimisers: their value with
 // every zero field replaced by its default (Options.WithDefaults).
 type defaulter interface {
@@ -116,13 +130,13 @@ type defaulter interface {
 }
 
 func (o Adam) withDefaults() Optimizer {
-	return Adam{LR: o.LearningRate(), Beta1: orDefault(o.Beta1, 0.9), Beta2: orDefault(o.Beta2, 0.999), Eps: orDefault(o.Eps, 1e-8)}
+	return Adam{LR: o.LearningRate(), Beta1: ptrOr(o.Beta1, 0.9), Beta2: ptrOr(o.Beta2, 0.999), Eps: orDefault(o.Eps, 1e-8)}
 }
 
 func (o SGD) withDefaults() Optimizer { return SGD{LR: o.LearningRate(), Momentum: o.Momentum} }
 
 func (o RMSProp) withDefaults() Optimizer {
-	return RMSProp{LR: o.LearningRate(), Alpha: orDefault(o.Alpha, 0.99), Eps: orDefault(o.Eps, 1e-8), Momentum: o.Momentum}
+	return RMSProp{LR: o.LearningRate(), Alpha: ptrOr(o.Alpha, 0.99), Eps: orDefault(o.Eps, 1e-8), Momentum: o.Momentum}
 }
 
 // optSettings are the settings of the built-in optimisers under their
@@ -130,7 +144,8 @@ func (o RMSProp) withDefaults() Optimizer {
 // three (configurations and checkpoints written before the types were
 // split hold them all), and all are checked.
 type optSettings struct {
-	LR, Beta1, Beta2, Eps, Momentum, Alpha float64
+	LR, Eps, Momentum   float64
+	Beta1, Beta2, Alpha *float64 // nil: the default
 }
 
 var optKeys = []string{"lr", "beta1", "beta2", "eps", "momentum", "alpha"}
@@ -138,19 +153,19 @@ var optKeys = []string{"lr", "beta1", "beta2", "eps", "momentum", "alpha"}
 func (c optSettings) check() error {
 	pos := func(name string, v float64) error {
 		if !(v > 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("%s = %v is not allowed: must be finite and > 0", name, v)
+			return config.Errorf("%s = %v is not allowed: must be finite and > 0", name, v)
 		}
 		return nil
 	}
-	unit := func(name string, v float64) error {
-		if !(v >= 0 && v < 1) {
-			return fmt.Errorf("%s = %v is not allowed: must be in [0, 1)", name, v)
+	unit := func(name string, p *float64) error {
+		if p != nil && !(*p >= 0 && *p < 1) {
+			return config.Errorf("%s = %v is not allowed: must be in [0, 1)", name, *p)
 		}
 		return nil
 	}
 	c.LR, c.Eps = orDefault(c.LR, 1e-3), orDefault(c.Eps, 1e-8)
 	for _, err := range []error{pos("lr", c.LR), pos("eps", c.Eps), unit("beta1", c.Beta1), unit("beta2", c.Beta2),
-		unit("momentum", c.Momentum), unit("alpha", c.Alpha)} {
+		unit("momentum", &c.Momentum), unit("alpha", c.Alpha)} {
 		if err != nil {
 			return err
 		}
@@ -174,21 +189,36 @@ func decodeOptSettings(raw json.RawMessage) (optSettings, error) {
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return c, fmt.Errorf(" = %s is not allowed: must be a JSON object", bytes.TrimSpace(raw))
+		return c, config.Errorf(" = %s is not allowed: must be a JSON object", bytes.TrimSpace(raw))
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	dst := map[string]*float64{"lr": &c.LR, "beta1": &c.Beta1, "beta2": &c.Beta2, "eps": &c.Eps, "momentum": &c.Momentum, "alpha": &c.Alpha}
+	var b1, b2, alpha float64
+	dst := map[string]*float64{"lr": &c.LR, "beta1": &b1, "beta2": &b2, "eps": &c.Eps, "momentum": &c.Momentum, "alpha": &alpha}
+	// lr and eps stand for their defaults when 0 in Go; a 0 given in JSON
+	// is not reinterpreted, so it is refused.
+	zeroDefault := map[string]string{"lr": "1e-3", "eps": "1e-8"}
 	for _, k := range keys {
 		p, ok := dst[k]
 		if !ok {
-			return c, fmt.Errorf("%s = %s is not allowed: unknown field %q (allowed: %s)", k, m[k], k, strings.Join(optKeys, ", "))
+			return c, config.Errorf("%s = %s is not allowed: unknown field %q (allowed: %s)", k, m[k], k, strings.Join(optKeys, ", "))
 		}
-		if err := json.Unmarshal(m[k], p); err != nil {
-			return c, fmt.Errorf("%s = %s is not allowed: must be a number", k, m[k])
+		if err := json.Unmarshal(m[k], p); err != nil || string(bytes.TrimSpace(m[k])) == "null" {
+			return c, config.Errorf("%s = %s is not allowed: must be a number", k, m[k])
+		}
+		if def, ok := zeroDefault[k]; ok && *p == 0 {
+			return c, config.Errorf("%s = %s is not allowed: must be > 0 (leave %s out for the default, %s)", k, bytes.TrimSpace(m[k]), k, def)
+		}
+		switch k {
+		case "beta1":
+			c.Beta1 = &b1
+		case "beta2":
+			c.Beta2 = &b2
+		case "alpha":
+			c.Alpha = &alpha
 		}
 	}
 	return c, c.check()
@@ -240,12 +270,12 @@ func decodeOptimizer(raw json.RawMessage) (Optimizer, error) {
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, fmt.Errorf("train: optimizer = %s is not allowed: must be a JSON object", bytes.TrimSpace(raw))
+		return nil, config.Errorf("train: optimizer = %s is not allowed: must be a JSON object", bytes.TrimSpace(raw))
 	}
 	typ := "adam"
 	if t, ok := m["type"]; ok {
 		if err := json.Unmarshal(t, &typ); err != nil {
-			return nil, fmt.Errorf("train: optimizer.type = %s is not allowed: must be one of %s", t, optRegistry.list())
+			return nil, config.Errorf("train: optimizer.type = %s is not allowed: must be one of %s", t, optRegistry.list())
 		}
 		if typ == "" {
 			typ = "adam"
@@ -254,7 +284,7 @@ func decodeOptimizer(raw json.RawMessage) (Optimizer, error) {
 	}
 	dec, ok := optRegistry.lookup(typ)
 	if !ok {
-		return nil, fmt.Errorf("train: optimizer.type = %q is not allowed: must be one of %s", typ, optRegistry.list())
+		return nil, config.Errorf("train: optimizer.type = %q is not allowed: must be one of %s", typ, optRegistry.list())
 	}
 	params, err := json.Marshal(m)
 	if err != nil {
@@ -265,7 +295,7 @@ func decodeOptimizer(raw json.RawMessage) (Optimizer, error) {
 		return nil, paramsErr("train: optimizer", err)
 	}
 	if o == nil || o.Type() != typ {
-		return nil, fmt.Errorf("train: optimizer.type = %q is not allowed: its decoder returned %T, whose Type is not %q", typ, o, typ)
+		return nil, config.Errorf("train: optimizer.type = %q is not allowed: its decoder returned %T, whose Type is not %q", typ, o, typ)
 	}
 	return o, nil
 }
@@ -324,7 +354,7 @@ func checkSizes(names []string, sizes []int) error {
 	}
 	for i, n := range sizes {
 		if n < 0 {
-			return fmt.Errorf("train: optimizer: size of %q = %d is not allowed: must be >= 0", names[i], n)
+			return config.Errorf("train: optimizer: size of %q = %d is not allowed: must be >= 0", names[i], n)
 		}
 	}
 	return nil
@@ -373,12 +403,12 @@ type adam struct {
 
 func (o *adam) Begin() {
 	o.t++
-	o.corr1 = 1 - math.Pow(o.cfg.Beta1, float64(o.t))
-	o.corr2 = 1 - math.Pow(o.cfg.Beta2, float64(o.t))
+	o.corr1 = 1 - math.Pow(*o.cfg.Beta1, float64(o.t))
+	o.corr2 = 1 - math.Pow(*o.cfg.Beta2, float64(o.t))
 }
 
 func (o *adam) Update(i, lo int, g []float64, scale, lr float64, delta []float64) {
-	b1, b2, eps := o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps
+	b1, b2, eps := *o.cfg.Beta1, *o.cfg.Beta2, o.cfg.Eps
 	m, v := o.m[i][lo:lo+len(g)], o.v[i][lo:lo+len(g)]
 	delta = delta[:len(g)]
 	step := -lr / o.corr1
@@ -469,7 +499,7 @@ type rmsprop struct {
 func (o *rmsprop) Begin() {}
 
 func (o *rmsprop) Update(i, lo int, g []float64, scale, lr float64, delta []float64) {
-	a, eps, mu := o.cfg.Alpha, o.cfg.Eps, o.cfg.Momentum
+	a, eps, mu := *o.cfg.Alpha, o.cfg.Eps, o.cfg.Momentum
 	sq := o.sq[i][lo : lo+len(g)]
 	var b []float64
 	if o.buf != nil {
@@ -577,16 +607,16 @@ func (s ScheduleConfig) validate(lr float64) error {
 		ok = ok || s.Type == t
 	}
 	if !ok {
-		return fmt.Errorf("train: schedule.type = %q is not allowed: must be one of %s", s.Type, strings.Join(types, ", "))
+		return config.Errorf("train: schedule.type = %q is not allowed: must be one of %s", s.Type, strings.Join(types, ", "))
 	}
 	if s.StepSize < 0 {
-		return fmt.Errorf("train: schedule.step_size = %d is not allowed: must be >= 0", s.StepSize)
+		return config.Errorf("train: schedule.step_size = %d is not allowed: must be >= 0", s.StepSize)
 	}
 	if !(s.Gamma >= 0 && s.Gamma <= 1) {
-		return fmt.Errorf("train: schedule.gamma = %v is not allowed: must be in (0, 1]", s.Gamma)
+		return config.Errorf("train: schedule.gamma = %v is not allowed: must be in (0, 1]", s.Gamma)
 	}
 	if !(s.MinLR >= 0 && s.MinLR <= lr) {
-		return fmt.Errorf("train: schedule.min_lr = %v is not allowed: must be in [0, lr = %v]", s.MinLR, lr)
+		return config.Errorf("train: schedule.min_lr = %v is not allowed: must be in [0, lr = %v]", s.MinLR, lr)
 	}
 	return nil
 }

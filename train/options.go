@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/dale-rnn/dale/batch"
+	"github.com/dale-rnn/dale/config"
 )
 
 // Source yields training batches: a task. Sample must draw every random
@@ -155,19 +156,16 @@ type Options struct {
 	Recorders []Recorder `json:"-"`
 }
 
-// DecodeOptions reads the JSON form of Options, rejecting unknown keys, and
-// validates it. Absent keys keep their zero value (the default).
+// DecodeOptions reads the JSON form of Options strictly (unknown keys, a
+// key twice and more than one value are errors) and validates it. Absent
+// keys take their defaults; a key given is never replaced by one (see
+// package config): "batch_size": 0 is an error.
 func DecodeOptions(data []byte) (Options, error) {
-	var raw json.RawMessage
-	d := json.NewDecoder(bytes.NewReader(data))
-	if err := d.Decode(&raw); err != nil {
+	if err := config.CheckJSON(data); err != nil {
 		return Options{}, fmt.Errorf("train: options: %v", err)
 	}
-	if d.More() {
-		return Options{}, fmt.Errorf("train: options: more than one JSON value")
-	}
 	var o Options
-	if err := o.UnmarshalJSON(raw); err != nil {
+	if err := o.UnmarshalJSON(data); err != nil {
 		return Options{}, err
 	}
 	if err := o.WithDefaults().Validate(); err != nil {
@@ -187,11 +185,25 @@ func (o *Options) UnmarshalJSON(data []byte) error {
 		*plain
 		Optimizer json.RawMessage `json:"optimizer"`
 		Losses    json.RawMessage `json:"losses"`
+		Schedule  json.RawMessage `json:"schedule"`
 	}{plain: &p}
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&aux); err != nil {
 		return fmt.Errorf("train: options: %v", err)
+	}
+	if err := config.RejectDefaultZeros("train", data, Options{}.WithDefaults()); err != nil {
+		return err
+	}
+	if len(aux.Schedule) > 0 && string(bytes.TrimSpace(aux.Schedule)) != "null" {
+		sd := json.NewDecoder(bytes.NewReader(aux.Schedule))
+		sd.DisallowUnknownFields()
+		if err := sd.Decode(&p.Schedule); err != nil {
+			return fmt.Errorf("train: options: schedule: %v", err)
+		}
+		if err := config.RejectDefaultZeros("train", aux.Schedule, p.Schedule.withDefaults(Options{Steps: p.Steps}.WithDefaults().Steps)); err != nil {
+			return config.Within("", "schedule", err)
+		}
 	}
 	var err error
 	if p.Optimizer, err = decodeOptimizer(aux.Optimizer); err != nil {
@@ -268,11 +280,11 @@ func (o Options) WithDefaults() Options {
 func checkThreshold(field string, v float64, m Measure) error {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
-		return fmt.Errorf("train: %s = %v is not allowed: must be finite (0: none)", field, v)
+		return config.Errorf("train: %s = %v is not allowed: must be finite (0: none)", field, v)
 	case m.Name == "accuracy" && !(v >= 0 && v <= 1):
-		return fmt.Errorf("train: %s = %v is not allowed: the run is scored by accuracy, so it must be in [0, 1] (0: none)", field, v)
+		return config.Errorf("train: %s = %v is not allowed: the run is scored by accuracy, so it must be in [0, 1] (0: none)", field, v)
 	case m.Name != "" && !m.HigherIsBetter && v < 0:
-		return fmt.Errorf("train: %s = %v is not allowed: the run is scored by %s (lower is better), so it must be >= 0 (0: none)", field, v, m.Name)
+		return config.Errorf("train: %s = %v is not allowed: the run is scored by %s (lower is better), so it must be >= 0 (0: none)", field, v, m.Name)
 	}
 	return nil
 }
@@ -281,13 +293,13 @@ func checkThreshold(field string, v float64, m Measure) error {
 // WithDefaults); each error names the field, the value and what is allowed.
 func (o Options) Validate() error {
 	if o.Steps < 0 {
-		return fmt.Errorf("train: steps = %d is not allowed: must be > 0", o.Steps)
+		return config.Errorf("train: steps = %d is not allowed: must be > 0", o.Steps)
 	}
 	if o.BatchSize < 0 {
-		return fmt.Errorf("train: batch_size = %d is not allowed: must be > 0", o.BatchSize)
+		return config.Errorf("train: batch_size = %d is not allowed: must be > 0", o.BatchSize)
 	}
 	if o.Optimizer == nil {
-		return fmt.Errorf("train: optimizer = nil is not allowed: set one (Adam{}, SGD{}, RMSProp{} or a registered type) or call WithDefaults")
+		return config.Errorf("train: optimizer = nil is not allowed: set one (Adam{}, SGD{}, RMSProp{} or a registered type) or call WithDefaults")
 	}
 	if c, ok := o.Optimizer.(checker); ok {
 		if err := c.check(0); err != nil {
@@ -295,31 +307,31 @@ func (o Options) Validate() error {
 		}
 	}
 	if lr := o.Optimizer.LearningRate(); !(lr > 0) || math.IsInf(lr, 0) {
-		return fmt.Errorf("train: optimizer.lr = %v is not allowed: must be finite and > 0", lr)
+		return config.Errorf("train: optimizer.lr = %v is not allowed: must be finite and > 0", lr)
 	}
 	if err := o.Schedule.validate(o.Optimizer.LearningRate()); err != nil {
 		return err
 	}
 	if math.IsNaN(o.ClipNorm) || math.IsInf(o.ClipNorm, 0) {
-		return fmt.Errorf("train: clip_norm = %v is not allowed: must be finite (> 0 to clip, < 0 for no clipping)", o.ClipNorm)
+		return config.Errorf("train: clip_norm = %v is not allowed: must be finite (> 0 to clip, < 0 for no clipping)", o.ClipNorm)
 	}
 	if o.EvalTrials < 0 {
-		return fmt.Errorf("train: eval_trials = %d is not allowed: must be > 0", o.EvalTrials)
+		return config.Errorf("train: eval_trials = %d is not allowed: must be > 0", o.EvalTrials)
 	}
 	if !(o.TargetAccuracy >= 0 && o.TargetAccuracy <= 1) {
-		return fmt.Errorf("train: target_accuracy = %v is not allowed: must be in [0, 1] (0: no early stop)", o.TargetAccuracy)
+		return config.Errorf("train: target_accuracy = %v is not allowed: must be in [0, 1] (0: no early stop)", o.TargetAccuracy)
 	}
 	if o.TargetAccuracy != 0 && o.Measure.Name != "" && o.Measure.Name != "accuracy" {
-		return fmt.Errorf("train: target_accuracy = %v is not allowed: the run is scored by %s (%s is better), not accuracy; set target instead", o.TargetAccuracy, o.Measure.Name, o.Measure.direction())
+		return config.Errorf("train: target_accuracy = %v is not allowed: the run is scored by %s (%s is better), not accuracy; set target instead", o.TargetAccuracy, o.Measure.Name, o.Measure.direction())
 	}
 	if o.Target != 0 && o.TargetAccuracy != 0 {
-		return fmt.Errorf("train: target = %v is not allowed together with target_accuracy = %v: set one of them", o.Target, o.TargetAccuracy)
+		return config.Errorf("train: target = %v is not allowed together with target_accuracy = %v: set one of them", o.Target, o.TargetAccuracy)
 	}
 	if err := checkThreshold("target", o.Target, o.Measure); err != nil {
 		return err
 	}
 	if o.LogEvery < 0 {
-		return fmt.Errorf("train: log_every = %d is not allowed: must be > 0", o.LogEvery)
+		return config.Errorf("train: log_every = %d is not allowed: must be > 0", o.LogEvery)
 	}
 	for i, s := range o.Curriculum {
 		if s.Source == nil {

@@ -35,6 +35,18 @@ func TestDecodeOptions(t *testing.T) {
 	if _, err := DecodeOptions(b); err != nil {
 		t.Errorf("resolved options do not decode: %v\n%s", err, b)
 	}
+	// beta1 = 0 is a setting of its own (Adam without momentum), not the
+	// default.
+	a, err := DecodeOptions([]byte(`{"optimizer": {"type": "adam", "beta1": 0}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ad := a.WithDefaults().Optimizer.(Adam); ad.Beta1 == nil || *ad.Beta1 != 0 || *ad.Beta2 != 0.999 {
+		t.Errorf("beta1 0: %+v", ad)
+	}
+	if ad := (Adam{}).withDefaults().(Adam); *ad.Beta1 != 0.9 {
+		t.Errorf("Adam{} has beta1 %v, want 0.9", *ad.Beta1)
+	}
 	z := Options{}.WithDefaults()
 	if z.Steps != 1000 || z.Optimizer.Type() != "adam" || z.Optimizer.LearningRate() != 1e-3 || z.Losses[0].Loss.Type() != "mse" || z.EvalEvery != 100 {
 		t.Errorf("zero options defaulted: %+v", z)
@@ -54,7 +66,17 @@ func TestDecodeOptions(t *testing.T) {
 		{`{"target_accuracy": 0.9, "target": 0.01}`, `target = 0.01 is not allowed together with target_accuracy = 0.9: set one of them`},
 		{`{"losses": [{"type": "fr", "params": {"metric": "l9"}}]}`, `losses[0].params.metric = "l9" is not allowed`},
 		{`{"losses": [{"lambda": 2}]}`, `losses[0].type is missing`},
-		{`{"steps": 1} {}`, `more than one JSON value`},
+		{`{"steps": 1} {}`, `unexpected data after the JSON value`},
+		// A key given is never replaced by a default (package config).
+		{`{"batch_size": 0}`, `train: batch_size = 0 is not allowed: leave batch_size out for the default (64)`},
+		{`{"steps": 0}`, `steps = 0 is not allowed: leave steps out for the default (1000)`},
+		{`{"eval_every": 0}`, `eval_every = 0 is not allowed: leave eval_every out for the default (100)`},
+		{`{"clip_norm": 0}`, `clip_norm = 0 is not allowed`},
+		{`{"optimizer": {"lr": 0}}`, `optimizer.lr = 0 is not allowed: must be > 0 (leave lr out for the default, 1e-3)`},
+		{`{"schedule": {"type": "step", "gamma": 0}}`, `schedule.gamma = 0 is not allowed: leave gamma out for the default (0.1)`},
+		{`{"losses": [{"type": "mse", "lambda": 0}]}`, `losses[0].lambda = 0 is not allowed: leave lambda out for the default (1)`},
+		{`{"steps": 5, "steps": 6}`, `key "steps" appears twice`},
+		{`{"optimizer": {"lr": 1e-3, "lr": 2e-3}}`, `key "optimizer.lr" appears twice`},
 	}
 	for _, c := range bad {
 		_, err := DecodeOptions([]byte(c.json))

@@ -3,9 +3,10 @@ package train
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/dale-rnn/dale/config"
 )
 
 // registry maps the JSON "type" names of one kind of value (losses,
@@ -20,15 +21,15 @@ type registry[T any] struct {
 
 func (r *registry[T]) add(name string, decode func(json.RawMessage) (T, error)) error {
 	if !nameRE.MatchString(name) {
-		return fmt.Errorf("train: %s: name = %q is not allowed: must be lower-case letters, digits and _", r.register, name)
+		return config.Errorf("train: %s: name = %q is not allowed: must be lower-case letters, digits and _", r.register, name)
 	}
 	if decode == nil {
-		return fmt.Errorf("train: %s: decode = nil is not allowed for %s type %q: give a function", r.register, r.kind, name)
+		return config.Errorf("train: %s: decode = nil is not allowed for %s type %q: give a function", r.register, r.kind, name)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.decode[name]; ok {
-		return fmt.Errorf("train: %s: name = %q is not allowed: that %s type is already registered", r.register, name, r.kind)
+		return config.Errorf("train: %s: name = %q is not allowed: that %s type is already registered", r.register, name, r.kind)
 	}
 	if r.decode == nil {
 		r.decode = map[string]func(json.RawMessage) (T, error){}
@@ -59,9 +60,9 @@ func (r *registry[T]) list() string {
 func paramsErr(field string, err error) error {
 	msg := err.Error()
 	if strings.HasPrefix(msg, " ") {
-		return fmt.Errorf("%s%s", field, msg)
+		return config.Errorf("%s%s", field, msg)
 	}
-	return fmt.Errorf("%s.%s", field, msg)
+	return config.Errorf("%s.%s", field, msg)
 }
 
 // isEmptyJSON reports whether raw is absent, null or {}.
@@ -82,7 +83,7 @@ func paramMap(raw json.RawMessage) (map[string]any, error) {
 	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, fmt.Errorf(" = %s is not allowed: must be a JSON object", strings.TrimSpace(string(raw)))
+		return nil, config.Errorf(" = %s is not allowed: must be a JSON object", strings.TrimSpace(string(raw)))
 	}
 	return m, nil
 }

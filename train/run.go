@@ -12,11 +12,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dale-rnn/dale/batch"
-	"github.com/dale-rnn/dale/npz"
-	"github.com/dale-rnn/dale/rnn"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/dale-rnn/dale/batch"
+	"github.com/dale-rnn/dale/config"
+	"github.com/dale-rnn/dale/npz"
+	"github.com/dale-rnn/dale/rnn"
 )
 
 // Status says how a run ended.
@@ -368,7 +370,7 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 		return nil, errors.New("train: target, target_accuracy and curriculum thresholds need a score: set Options.Score")
 	}
 	if needsScore && o.EvalEvery < 0 {
-		return nil, fmt.Errorf("train: eval_every = %d (never) is not allowed with a target or curriculum thresholds: they are checked at evaluations", opts.EvalEvery)
+		return nil, config.Errorf("train: eval_every = %d (never) is not allowed with a target or curriculum thresholds: they are checked at evaluations", opts.EvalEvery)
 	}
 	dims := m.Dims()
 	defs, err := parseLosses(o.Losses, dims[2])
@@ -413,7 +415,7 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 
 func (t *trainer) restore(st *state, extra map[string]npz.Array) error {
 	if typ := optimizerType(st.Optimizer); typ != t.opts.Optimizer.Type() {
-		return fmt.Errorf("optimizer.type = %q is not allowed: the checkpoint was trained with %q", t.opts.Optimizer.Type(), typ)
+		return config.Errorf("optimizer.type = %q is not allowed: the checkpoint was trained with %q", t.opts.Optimizer.Type(), typ)
 	}
 	if fmt.Sprint(st.LossNames) != fmt.Sprint(t.names) {
 		return fmt.Errorf("losses %v differ from the checkpoint's %v", t.names, st.LossNames)
