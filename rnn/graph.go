@@ -420,6 +420,17 @@ type effGraph struct {
 // same elementwise rule is applied in Go, which gives identical values: |w|,
 // w·1 and w·0 are exact.)
 func (m *Model) Effective() (in, rec, out *tensor.Dense) {
+	return m.effective()
+}
+
+// EffectiveFloat64 returns the effective weights as Effective does, as
+// float64 copies in (pre, post) row-major order: In×N, N×N and N×Out.
+func (m *Model) EffectiveFloat64() (in, rec, out []float64) {
+	a, b, c := m.effective()
+	return toFloat64(a.Data()), toFloat64(b.Data()), toFloat64(c.Data())
+}
+
+func (m *Model) effective() (in, rec, out *tensor.Dense) {
 	in, rec, out, err := m.effectiveByGraph()
 	if err != nil {
 		var r [3]*tensor.Dense

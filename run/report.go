@@ -440,7 +440,7 @@ func WriteFigures(dir string, m *rnn.Model, task tasks.Task, ev *Evaluation, are
 		}
 	}
 
-	win, wrec, wout := m.Effective()
+	win, wrec, wout := m.EffectiveFloat64()
 	excit := masks.Excitatory(hid)
 	var hist []figure.HistSeries
 	for _, l := range []struct {
@@ -449,9 +449,9 @@ func WriteFigures(dir string, m *rnn.Model, task tasks.Task, ev *Evaluation, are
 		rows, cols int
 		rl, cl     []int
 	}{
-		{"input", dense64(win), in, hid, nil, areas},
-		{"hidden", dense64(wrec), hid, hid, areas, areas},
-		{"readout", dense64(wout), hid, out, areas, nil},
+		{"input", win, in, hid, nil, areas},
+		{"hidden", wrec, hid, hid, areas, areas},
+		{"readout", wout, hid, out, areas, nil},
 	} {
 		name := "weights_" + l.name + ".png"
 		lim := 0.0
@@ -491,7 +491,7 @@ func WriteFigures(dir string, m *rnn.Model, task tasks.Task, ev *Evaluation, are
 			return nil, err
 		}
 	}
-	if eig, err := analysis.Eigenvalues(dense64(wrec), hid); err == nil {
+	if eig, err := analysis.Eigenvalues(wrec, hid); err == nil {
 		if err := add("spectrum.png", figure.Spectrum(p("spectrum.png"), "Eigenvalues of the effective recurrent matrix", eig)); err != nil {
 			return nil, err
 		}
@@ -524,19 +524,6 @@ type grid struct {
 
 func (g grid) Dims() (int, int)    { return g.rows, g.cols }
 func (g grid) At(i, j int) float64 { return g.d[i*g.cols+j] }
-func dense64(t interface{ Data() any }) []float64 {
-	switch d := t.Data().(type) {
-	case []float32:
-		out := make([]float64, len(d))
-		for i, v := range d {
-			out[i] = float64(v)
-		}
-		return out
-	case []float64:
-		return append([]float64(nil), d...)
-	}
-	return nil
-}
 
 // readHistory reads history.csv into one series per loss term plus the
 // accuracy column.
