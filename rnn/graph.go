@@ -365,6 +365,10 @@ type fwdGraph struct {
 	vm G.VM
 }
 
+// Float32s copies the value of node n of a graph out as float32 (after a
+// run of its VM; float64 values are converted), such as g.Outputs'.
+func Float32s(n *G.Node) ([]float32, error) { return nodeFloat32(n) }
+
 // nodeFloat32 copies a node's value out as float32.
 func nodeFloat32(n *G.Node) ([]float32, error) {
 	v := n.Value()

@@ -1356,22 +1356,5 @@ func (t *trainer) forward(b *batch.Batch) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, ok := eg.g.Outputs.Value().(*tensor.Dense)
-	if !ok {
-		return nil, fmt.Errorf("outputs hold %T", eg.g.Outputs.Value())
-	}
-	if v.IsMaterializable() {
-		v = v.Materialize().(*tensor.Dense)
-	}
-	switch d := v.Data().(type) {
-	case []float32:
-		return append([]float32(nil), d...), nil
-	case []float64:
-		o := make([]float32, len(d))
-		for i, x := range d {
-			o[i] = float32(x)
-		}
-		return o, nil
-	}
-	return nil, fmt.Errorf("outputs hold %T data", v.Data())
+	return rnn.Float32s(eg.g.Outputs)
 }
