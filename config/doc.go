@@ -15,12 +15,15 @@
 //     as written, then validated: "batch_size": 0 is an error, not 64, and
 //     "beta1": 0 is Adam without momentum. Unknown keys, a key repeated
 //     in one object and data after the value are errors.
-//   - In Go, a config type's zero field means the default documented on
-//     it ("0 → 64"), as with gonum's optimize.Settings, so a zero value
-//     works; a field whose zero is a setting of its own besides the
-//     default is a pointer (nil → default: rnn.Config.Dale,
-//     train.Adam.Beta1). DefaultX functions spell the defaults out.
-//   - Task parameters (package tasks) are the published values of a
-//     task: their DefaultX functions give them, JSON is read over them,
-//     and no field has a zero-means-default rule.
+//   - In Go, the option types — train.Options, its optimisers and
+//     schedule, the mask configs — read a zero field as the default
+//     documented on it ("0 → 64"), as gonum's optimize.Settings does, so
+//     their zero values work; a field whose zero is a setting of its own
+//     besides the default is a pointer (nil → default: train.Adam.Beta1,
+//     mask's exc_pct, rnn.Config.Dale).
+//   - The description types — rnn.Config and the task parameters — are
+//     complete values: start from rnn.DefaultConfig() or tasks.DefaultX()
+//     (nn4n's and the papers' values) and change fields; their zero
+//     values describe no network or task (no dims, dt 0), and none of
+//     their fields has a zero-means-default rule.
 package config
