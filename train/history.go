@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/npz"
 )
 
@@ -81,31 +82,73 @@ func reservedColumn(name string) bool {
 	return false
 }
 
+// maxHistoryBytes bounds the history.csv a resume reads (a row is about
+// 100–300 bytes, so this is millions of steps).
+const maxHistoryBytes = 1 << 30
+
+// readHistory returns the rows of a resumed run's history.csv (without
+// the header) up to step, checking every row. A last line without its
+// newline is a row torn by a crash while it was written: it is dropped
+// (only that one). A missing file has no rows.
+func readHistoryRows(path string, header []string, step int) ([][]string, error) {
+	fi, err := os.Stat(path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("train: history: %w", err)
+	}
+	if fi.Size() > maxHistoryBytes {
+		return nil, fmt.Errorf("train: history %s is %d bytes, more than the %d a resume reads", path, fi.Size(), maxHistoryBytes)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: history: %w", err)
+	}
+	if len(data) == 0 {
+		return nil, nil
+	}
+	if i := bytes.LastIndexByte(data, '\n'); i != len(data)-1 {
+		data = data[:i+1] // a torn last row
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = len(header)
+	cr.ReuseRecord = false
+	var keep [][]string
+	for line := 1; ; line++ {
+		r, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("train: history %s: %v: it is not a history this run can continue (%d columns: %s)", path, err, len(header), strings.Join(header, ","))
+		}
+		if line == 1 {
+			if strings.Join(r, ",") != strings.Join(header, ",") {
+				return nil, fmt.Errorf("train: history %s has columns %v, this run writes %v", path, r, header)
+			}
+			continue
+		}
+		s, err := strconv.Atoi(r[0])
+		if err != nil || s < 1 {
+			return nil, config.Errorf("train: history %s: line %d: step = %q is not allowed: must be an integer >= 1", path, line, r[0])
+		}
+		if s <= step {
+			keep = append(keep, r)
+		}
+	}
+	return keep, nil
+}
+
 // openHistory creates the file (fresh run) or, on resume, keeps its rows up
 // to step and appends after them.
 func openHistory(path string, names []string, m Measure, step int, fresh bool) (*history, error) {
 	h := &history{header: historyHeader(names, m), measure: measureColumn(m) != ""}
 	var keep [][]string
 	if !fresh {
-		data, err := os.ReadFile(path)
-		if err != nil && !os.IsNotExist(err) {
-			return nil, fmt.Errorf("train: history: %w", err)
-		}
-		if err == nil {
-			rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
-			if err != nil {
-				return nil, fmt.Errorf("train: history %s: %w", path, err)
-			}
-			if len(rows) > 0 {
-				if strings.Join(rows[0], ",") != strings.Join(h.header, ",") {
-					return nil, fmt.Errorf("train: history %s has columns %v, this run writes %v", path, rows[0], h.header)
-				}
-				for _, r := range rows[1:] {
-					if s, err := strconv.Atoi(r[0]); err == nil && s <= step {
-						keep = append(keep, r)
-					}
-				}
-			}
+		var err error
+		if keep, err = readHistoryRows(path, h.header, step); err != nil {
+			return nil, err
 		}
 	}
 	err := npz.WriteFileAtomic(path, func(w io.Writer) error {

@@ -149,6 +149,10 @@ type Options struct {
 	Measure Measure `json:"-"`
 	// Curriculum, when not empty, replaces the source given to Run.
 	Curriculum []Stage `json:"-"`
+	// Name says what the run trains (package run sets the task's name). A
+	// checkpoint records it, and Resume refuses a checkpoint of another
+	// name ("" matches any).
+	Name string `json:"-"`
 	// Recorders see the run, in order: its start (Starter), every step
 	// and its end (Finisher). A run does no I/O of its own: Progress,
 	// History and Checkpoints (RunFiles) print and write files when
@@ -329,6 +333,13 @@ func (o Options) Validate() error {
 	}
 	if err := checkThreshold("target", o.Target, o.Measure); err != nil {
 		return err
+	}
+	needsEval := o.Target != 0 || o.TargetAccuracy != 0
+	for _, s := range o.Curriculum {
+		needsEval = needsEval || s.Threshold != 0
+	}
+	if needsEval && o.EvalEvery < 0 {
+		return config.Errorf("train: eval_every = %d is not allowed with a target or curriculum thresholds: they are checked at evaluations, so it must be > 0", o.EvalEvery)
 	}
 	if o.LogEvery < 0 {
 		return config.Errorf("train: log_every = %d is not allowed: must be > 0", o.LogEvery)

@@ -134,6 +134,23 @@ type History struct {
 	h    *history
 }
 
+// Check makes sure a resumed run's file reads back (a torn last row is
+// fine: Start drops it); it writes nothing.
+func (h *History) Check(s Start) error {
+	if h.Path == "" {
+		return errors.New("train: history: Path is empty")
+	}
+	if s.Fresh {
+		return nil
+	}
+	var m Measure
+	if s.Measure != nil {
+		m = *s.Measure
+	}
+	_, err := readHistoryRows(h.Path, historyHeader(s.LossNames, m), s.Step)
+	return err
+}
+
 // Start creates or reopens the file.
 func (h *History) Start(s Start) error {
 	if h.Path == "" {

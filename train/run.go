@@ -215,13 +215,14 @@ const (
 // steps are done, an evaluation reaches the target (when one is set), ctx is
 // cancelled or an error occurs. The model's parameters are updated in
 // place. A Result is returned in every case where the run started (with
-// status Failed alongside a non-nil error).
+// status Failed alongside a non-nil error). Run is NewTrainer and
+// Trainer.Run.
 func Run(ctx context.Context, m *rnn.Model, src Source, opts Options) (*Result, error) {
-	t, err := newTrainer(m, src, opts)
+	t, err := NewTrainer(m, src, opts)
 	if err != nil {
 		return nil, err
 	}
-	return t.run(ctx, true)
+	return t.Run(ctx)
 }
 
 // Resume continues the run saved in dir (its last.npz): it restores the
@@ -231,26 +232,113 @@ func Run(ctx context.Context, m *rnn.Model, src Source, opts Options) (*Result, 
 // bit for bit, as an uninterrupted run. Resume writes nothing unless
 // opts.Recorders do (RunFiles(dir) continues the run's files). The
 // checkpoint's seeds and optimiser type win over opts (a different
-// optimiser type, loss list or batch size is an error).
+// optimiser type, loss list, batch size or name is an error). Resume is
+// OpenResume and Trainer.Run.
 func Resume(ctx context.Context, dir string, src Source, opts Options) (*rnn.Model, *Result, error) {
-	m, extra, err := rnn.Load(filepath.Join(dir, LastFile))
+	t, err := OpenResume(dir, src, opts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("train: resume: %w", err)
+		return nil, nil, err
+	}
+	res, err := t.Run(ctx)
+	return t.Model(), res, err
+}
+
+// A Trainer is a run that has been checked and is ready to train: every
+// option, the model against the options and, for a resumed run, the
+// checkpoint, the history and every recorder that can check (Checker) —
+// before anything is written. Callers that write files of their own
+// (package run writes config.json) make a Trainer first, so that a run
+// that cannot start changes nothing.
+type Trainer struct {
+	t     *trainer
+	fresh bool
+	used  bool
+}
+
+// NewTrainer checks a fresh run of m on src with opts (see Run).
+func NewTrainer(m *rnn.Model, src Source, opts Options) (*Trainer, error) {
+	t, err := newTrainer(m, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.checkRecorders(true); err != nil {
+		return nil, err
+	}
+	return &Trainer{t: t, fresh: true}, nil
+}
+
+// OpenResume reads the run saved in dir (its last.npz) and checks that it
+// can continue with src and opts (see Resume): the checkpoint's arrays and
+// trainer state, its step against opts.Steps (a run cannot be resumed to
+// fewer steps than it has done), its name, optimiser, losses, batch size
+// and curriculum stage against opts, and the recorders' files. It writes
+// nothing.
+func OpenResume(dir string, src Source, opts Options) (*Trainer, error) {
+	path := filepath.Join(dir, LastFile)
+	m, extra, err := rnn.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: resume: %w", err)
 	}
 	st, err := readState(extra)
 	if err != nil {
-		return nil, nil, fmt.Errorf("train: resume from %s: %w", dir, err)
+		return nil, fmt.Errorf("train: resume from %s: %w", path, err)
 	}
 	opts.Seed, opts.EvalSeed = st.Seed, st.EvalSeed
 	t, err := newTrainer(m, src, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := t.restore(st, extra); err != nil {
-		return nil, nil, fmt.Errorf("train: resume from %s: %w", dir, err)
+		return nil, fmt.Errorf("train: resume from %s: %w", path, err)
 	}
-	res, err := t.run(ctx, false)
-	return m, res, err
+	if err := t.checkRecorders(false); err != nil {
+		return nil, err
+	}
+	return &Trainer{t: t}, nil
+}
+
+// Model is the model the trainer trains (for a resumed run, the one read
+// from the checkpoint).
+func (tr *Trainer) Model() *rnn.Model { return tr.t.m }
+
+// Step is the number of steps already done (0 for a fresh run).
+func (tr *Trainer) Step() int { return tr.t.step }
+
+// Run trains; a Trainer runs once.
+func (tr *Trainer) Run(ctx context.Context) (*Result, error) {
+	if tr.used {
+		return nil, errors.New("train: a Trainer runs once; make another")
+	}
+	tr.used = true
+	return tr.t.run(ctx, tr.fresh)
+}
+
+// Checker is implemented by a Recorder that can check, before a run
+// starts and before any recorder writes anything, that it will be able
+// to start (History checks that a resumed run's history.csv reads back).
+type Checker interface {
+	Check(s Start) error
+}
+
+func (t *trainer) startInfo(fresh bool) Start {
+	var m *Measure
+	if t.opts.Score != nil {
+		mm := t.opts.Measure
+		m = &mm
+	}
+	return Start{Step: t.step, Steps: t.opts.Steps, Fresh: fresh, LossNames: t.names, Measure: m, Snapshot: Snapshot{t, t.wallBefore}}
+}
+
+func (t *trainer) checkRecorders(fresh bool) error {
+	s := t.startInfo(fresh)
+	for _, r := range t.recs {
+		if c, ok := r.(Checker); ok {
+			if err := c.Check(s); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // state is the trainer's part of a checkpoint (JSON in train_state_json).
@@ -265,6 +353,8 @@ type state struct {
 	LossNames []string        `json:"loss_names"`
 	Best      *Eval           `json:"best"`
 	WallNS    int64           `json:"wall_ns"`
+	// Name is Options.Name ("" in checkpoints written before it existed).
+	Name string `json:"name,omitempty"`
 }
 
 const stateArray = "train_state_json"
@@ -284,6 +374,15 @@ func readState(extra map[string]npz.Array) (*state, error) {
 	}
 	if st.Version != 1 {
 		return nil, fmt.Errorf("trainer state version %d is not supported (want 1)", st.Version)
+	}
+	if st.Step < 0 {
+		return nil, config.Errorf("%s: step = %d is not allowed: a checkpoint's step count is >= 0", stateArray, st.Step)
+	}
+	if st.WallNS < 0 {
+		return nil, config.Errorf("%s: wall_ns = %d is not allowed: must be >= 0", stateArray, st.WallNS)
+	}
+	if st.BatchSize <= 0 {
+		return nil, config.Errorf("%s: batch_size = %d is not allowed: must be > 0", stateArray, st.BatchSize)
 	}
 	if st.Best != nil && st.Best.MSE == 0 && st.Best.Trials == 0 {
 		st.Best = nil
@@ -369,9 +468,6 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 	if needsScore && o.Score == nil {
 		return nil, errors.New("train: target, target_accuracy and curriculum thresholds need a score: set Options.Score")
 	}
-	if needsScore && o.EvalEvery < 0 {
-		return nil, config.Errorf("train: eval_every = %d (never) is not allowed with a target or curriculum thresholds: they are checked at evaluations", opts.EvalEvery)
-	}
 	dims := m.Dims()
 	defs, err := parseLosses(o.Losses, dims[2])
 	if err != nil {
@@ -414,6 +510,12 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 }
 
 func (t *trainer) restore(st *state, extra map[string]npz.Array) error {
+	if st.Name != "" && t.opts.Name != "" && st.Name != t.opts.Name {
+		return fmt.Errorf("the checkpoint is of a run of %q, not %q: resume a run with its own config", st.Name, t.opts.Name)
+	}
+	if st.Step > t.opts.Steps {
+		return config.Errorf("steps = %d is not allowed: the checkpoint has done %d steps already; give at least %d", t.opts.Steps, st.Step, st.Step)
+	}
 	if typ := optimizerType(st.Optimizer); typ != t.opts.Optimizer.Type() {
 		return config.Errorf("optimizer.type = %q is not allowed: the checkpoint was trained with %q", t.opts.Optimizer.Type(), typ)
 	}
@@ -487,7 +589,7 @@ func (t *trainer) extras(wall time.Duration) ([]npz.Array, error) {
 		return nil, err
 	}
 	st := state{Version: 1, Step: t.step, Stage: t.stage, Seed: t.opts.Seed, EvalSeed: t.opts.EvalSeed,
-		BatchSize: t.opts.BatchSize, Optimizer: ob, LossNames: t.names, Best: t.best, WallNS: int64(wall)}
+		BatchSize: t.opts.BatchSize, Optimizer: ob, LossNames: t.names, Best: t.best, WallNS: int64(wall), Name: t.opts.Name}
 	b, err := json.Marshal(st)
 	if err != nil {
 		return nil, err
@@ -660,7 +762,7 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 		t.finishRecorders(Finish{Result: res, Snapshot: Snapshot{t, res.Wall}})
 		return res, e
 	}
-	if err := t.startRecorders(fresh, res.Measure); err != nil {
+	if err := t.startRecorders(fresh); err != nil {
 		return fail(err)
 	}
 	pf := t.startPrefetch()
@@ -763,8 +865,8 @@ func (t *trainer) run(ctx context.Context, fresh bool) (res *Result, err error) 
 
 // startRecorders starts the recorders in order; after an error the ones
 // started are finished by fail.
-func (t *trainer) startRecorders(fresh bool, m *Measure) error {
-	s := Start{Step: t.step, Steps: t.opts.Steps, Fresh: fresh, LossNames: t.names, Measure: m, Snapshot: Snapshot{t, t.wallBefore}}
+func (t *trainer) startRecorders(fresh bool) error {
+	s := t.startInfo(fresh)
 	for _, r := range t.recs {
 		if st, ok := r.(Starter); ok {
 			if err := st.Start(s); err != nil {
