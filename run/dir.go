@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/mask"
 	"github.com/dale-rnn/dale/rnn"
 	"github.com/dale-rnn/dale/train"
@@ -23,6 +24,29 @@ const (
 	FiguresDir  = "figures"      // the figures of WriteFigures
 	EvalDir     = "eval"         // Dir.Eval's reports
 )
+
+// RunFiles are the files a run directory owns: train's and the run's.
+var RunFiles = []string{ConfigFile, MetricsFile, train.LastFile, train.BestFile, train.HistoryFile, train.SummaryFile}
+
+// CheckOutput refuses to write a file at path that would replace a run
+// directory's own file (path names one of RunFiles in a folder that holds
+// a config.json), so that no command overwrites a run with something
+// else; role names path in the error (a flag, say).
+func CheckOutput(path, role string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("%s = %q: %v", role, path, err)
+	}
+	dir, base := filepath.Dir(abs), filepath.Base(abs)
+	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
+		for _, f := range RunFiles {
+			if base == f {
+				return config.Errorf("%s = %q is not allowed: it is the run directory %s's own %s; write elsewhere", role, path, dir, f)
+			}
+		}
+	}
+	return nil
+}
 
 // FailedError is a failure after the run directory was written to: the
 // run itself failed (a non-finite loss, a full disk), not its input. The
@@ -61,41 +85,92 @@ type Outcome struct {
 	Metrics Metrics
 	// Figures are the paths of the figures written.
 	Figures []string
+	// Warnings are what did not stop the run but should be said: the
+	// figures that could not be drawn, one line each.
+	Warnings []string
 }
 
 // Train trains the resolved run r into the run directory dir, which must
 // not exist or be empty: config.json first, then train's checkpoints and
 // history, then metrics.json and the figures of the network in best.npz on
-// the run's evaluation trials. An error once dir is written to is a
-// *FailedError. A cancelled ctx stops the run cleanly (train writes a
+// the run's evaluation trials. Everything is checked before the first
+// write (the model, the training options, the memory the run needs), so
+// an error that is not a *FailedError has written nothing. Train holds
+// dir's lock (LockDir) while it runs; an error once dir is written to is
+// a *FailedError. A cancelled ctx stops the run cleanly (train writes a
 // checkpoint) and it is still reported.
 func Train(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, error) {
 	model, err := rnn.New(r.Model, nil)
 	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
+		return nil, inSection("model", err)
 	}
-	if err := prepareDir(dir); err != nil {
+	tr, err := train.NewTrainer(model, r.Task, r.trainOptions(dir, o))
+	if err != nil {
+		return nil, inSection("train", err)
+	}
+	if err := CheckNewDir(dir, "run directory"); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("run directory %s: %v", dir, err)
+	}
+	lock, err := LockDir(dir, "run directory")
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	// Another process may have filled dir between the check and the lock.
+	if err := CheckNewDir(dir, "run directory"); err != nil {
 		return nil, err
 	}
 	if err := r.writeConfig(dir); err != nil {
 		return nil, err
 	}
-	res, runErr := train.Run(ctx, model, r.Task, r.trainOptions(dir, o))
+	res, runErr := tr.Run(ctx)
 	return r.finish(dir, res, runErr)
 }
 
 // Resume continues the run in dir from its last.npz up to r's
 // train.steps (r is dir's config, resolved, possibly with more steps), then
-// reports it as Train does.
+// reports it as Train does. It takes dir's lock first and checks the
+// checkpoint, its trainer state, the history and r against each other
+// before it writes anything (config.json is rewritten only then), so an
+// error that is not a *FailedError has changed nothing.
 func Resume(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, error) {
 	if _, err := os.Stat(filepath.Join(dir, train.LastFile)); err != nil {
 		return nil, fmt.Errorf("resume %s: no %s to resume from", dir, train.LastFile)
 	}
+	lock, err := LockDir(dir, "run directory")
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	tr, err := train.OpenResume(dir, r.Task, r.trainOptions(dir, o))
+	if err != nil {
+		return nil, err
+	}
+	if err := r.checkModel(tr.Model()); err != nil {
+		return nil, fmt.Errorf("resume %s: %w", filepath.Join(dir, train.LastFile), err)
+	}
 	if err := r.writeConfig(dir); err != nil {
 		return nil, err
 	}
-	_, res, runErr := train.Resume(ctx, dir, r.Task, r.trainOptions(dir, o))
+	res, runErr := tr.Run(ctx)
 	return r.finish(dir, res, runErr)
+}
+
+// checkModel checks that a model read from a checkpoint is the network r
+// describes: its dims (the task's inputs and outputs, hidden_size) and
+// dynamics.
+func (r *Resolved) checkModel(m *rnn.Model) error {
+	got, want := m.Config(), r.Model
+	if fmt.Sprint(got.Dims) != fmt.Sprint(want.Dims) {
+		return fmt.Errorf("the checkpoint's network has dims %v, this run's config %v (task %q, hidden_size %d): it is another run's checkpoint", got.Dims, want.Dims, r.Task.Name(), want.Dims[1])
+	}
+	if got.Activation != want.Activation || got.Dt != want.Dt {
+		return fmt.Errorf("the checkpoint's network has activation %s and dt %g, this run's config %s and %g: it is another run's checkpoint", got.Activation, got.Dt, want.Activation, want.Dt)
+	}
+	return nil
 }
 
 func (r *Resolved) writeConfig(dir string) error {
@@ -111,6 +186,7 @@ func (r *Resolved) writeConfig(dir string) error {
 
 func (r *Resolved) trainOptions(dir string, o Options) train.Options {
 	opts := r.Train
+	opts.Name = r.Task.Name()
 	opts.Recorders = train.RunFiles(dir)
 	if o.Output != nil && !o.Quiet && !opts.Quiet {
 		opts.Recorders = append(opts.Recorders, &train.Progress{W: o.Output, Every: opts.LogEvery})
@@ -155,8 +231,9 @@ func (r *Resolved) finish(dir string, res *train.Result, runErr error) (*Outcome
 	if r.Mask != nil {
 		areas = AreaStarts(r.Mask.Areas(), r.Model.Dims[1])
 	}
-	if out.Figures, err = WriteFigures(dir, m, r.Task, ev, areas); err != nil {
-		return nil, &FailedError{dir, err}
+	var ferr error
+	if out.Figures, ferr = WriteFigures(dir, m, r.Task, ev, areas); ferr != nil {
+		out.Warnings = append(out.Warnings, strings.Split(ferr.Error(), "\n")...)
 	}
 	return out, runErr
 }
@@ -184,17 +261,6 @@ func CheckNewDir(dir, role string) error {
 		return fmt.Errorf("%s %s is not empty: choose a new directory (or resume it)", role, dir)
 	case err != nil && !os.IsNotExist(err):
 		return fmt.Errorf("%s %s: %v", role, dir, err)
-	}
-	return nil
-}
-
-// prepareDir creates the run directory after CheckNewDir.
-func prepareDir(dir string) error {
-	if err := CheckNewDir(dir, "run directory"); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("run directory %s: %v", dir, err)
 	}
 	return nil
 }
@@ -291,24 +357,34 @@ type Report struct {
 // "best" or "last", from the checkpoint's file name) and its psychometric
 // figure.
 func (d *Dir) Eval(m *rnn.Model, path string, seed uint64, trials int) (*Report, error) {
+	return d.EvalTo(filepath.Join(d.Path, EvalDir), m, path, seed, trials)
+}
+
+// EvalTo is Eval writing into the folder out instead of the run
+// directory's eval/ (for a run directory that is read-only, say). The
+// JSON and the figure are written atomically; Report.Figure is "" when no
+// psychometric figure was drawn.
+func (d *Dir) EvalTo(out string, m *rnn.Model, path string, seed uint64, trials int) (*Report, error) {
 	ev, err := d.Fresh(m, seed, trials)
 	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Metrics: ev.Metrics(d.Task.Name(), filepath.Base(path), seed), Evaluation: ev}
-	dir := filepath.Join(d.Path, EvalDir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
 	name := fmt.Sprintf("seed%d-%s", seed, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
-	rep.JSON = filepath.Join(dir, name+".json")
+	rep.JSON = filepath.Join(out, name+".json")
 	if err := WriteJSON(rep.JSON, rep.Metrics); err != nil {
 		return nil, err
 	}
 	if len(ev.Curves()) > 0 {
-		rep.Figure = filepath.Join(dir, name+"-psychometric.png")
-		if err := PsychometricFigure(rep.Figure, d.Task, ev.Curves()); err != nil {
+		fig := filepath.Join(out, name+"-psychometric.png")
+		if err := PsychometricFigure(fig, d.Task, ev.Curves()); err != nil {
 			return nil, err
+		}
+		if _, err := os.Stat(fig); err == nil {
+			rep.Figure = fig
 		}
 	}
 	return rep, nil

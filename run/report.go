@@ -3,6 +3,7 @@ package run
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -377,43 +378,42 @@ func contextCurves(curves []tasks.Curve) (ctxs, mods []float64, at map[[2]float6
 }
 
 // WriteFigures draws every figure of a run directory into dir/figures and
-// returns their paths. areas are the first neurons of the areas after the
-// first (boundaries drawn on the mask and weight maps).
+// returns the paths of those written. areas are the first neurons of the
+// areas after the first (boundaries drawn on the mask and weight maps). A
+// figure that cannot be drawn (a PCA of one neuron, activity with no
+// variance) is skipped and the others are still drawn; the error then
+// joins one "figure NAME skipped: ..." per skipped figure, and is a
+// warning, not a failure of the run.
 func WriteFigures(dir string, m *rnn.Model, task tasks.Task, ev *Evaluation, areas []int) ([]string, error) {
 	fdir := filepath.Join(dir, "figures")
 	if err := os.MkdirAll(fdir, 0o755); err != nil {
 		return nil, err
 	}
 	var paths []string
-	add := func(name string, err error) error {
+	var skipped []error
+	add := func(name string, err error) {
 		if err != nil {
-			return fmt.Errorf("figure %s: %v", name, err)
+			skipped = append(skipped, fmt.Errorf("figure %s skipped: %v", name, err))
+			return
 		}
 		if _, serr := os.Stat(filepath.Join(fdir, name)); serr == nil {
 			paths = append(paths, filepath.Join(fdir, name))
 		}
-		return nil
 	}
 	p := func(name string) string { return filepath.Join(fdir, name) }
 
 	// Loss and accuracy curves from history.csv.
 	if series, acc, err := readHistory(filepath.Join(dir, "history.csv")); err == nil {
-		if err := add("loss.png", figure.LinesWith(p("loss.png"), figure.LinesPlot{
+		add("loss.png", figure.LinesWith(p("loss.png"), figure.LinesPlot{
 			Title: "Training loss", XLabel: "step", YLabel: "loss", Series: series, LogY: positive(series),
-		})); err != nil {
-			return nil, err
-		}
+		}))
 		if len(acc.X) > 0 {
-			if err := add("accuracy.png", figure.LinesWith(p("accuracy.png"), figure.LinesPlot{
+			add("accuracy.png", figure.LinesWith(p("accuracy.png"), figure.LinesPlot{
 				Title: "Evaluation accuracy", XLabel: "step", YLabel: "accuracy", Series: []figure.Series{acc}, YMin: 0, YMax: 1,
-			})); err != nil {
-				return nil, err
-			}
+			}))
 		}
 	}
-	if err := add("psychometric.png", PsychometricFigure(p("psychometric.png"), task, ev.psy)); err != nil {
-		return nil, err
-	}
+	add("psychometric.png", PsychometricFigure(p("psychometric.png"), task, ev.psy))
 
 	dims := m.Dims()
 	in, hid, out := dims[0], dims[1], dims[2]
@@ -435,9 +435,7 @@ func WriteFigures(dir string, m *rnn.Model, task tasks.Task, ev *Evaluation, are
 		if err == nil {
 			err = f.SavePNG(p(l.name), 700, 600)
 		}
-		if err := add(l.name, err); err != nil {
-			return nil, err
-		}
+		add(l.name, err)
 	}
 
 	win, wrec, wout := m.EffectiveFloat64()
@@ -468,9 +466,7 @@ func WriteFigures(dir string, m *rnn.Model, task tasks.Task, ev *Evaluation, are
 		if err == nil {
 			err = f.SavePNG(p(name), 700, 600)
 		}
-		if err := add(name, err); err != nil {
-			return nil, err
-		}
+		add(name, err)
 		if l.name != "input" {
 			if e, i, err := analysis.SplitBySender(l.w, l.rows, l.cols, excit); err == nil {
 				hist = append(hist, figure.HistSeries{Name: l.name + " from E", Values: e}, figure.HistSeries{Name: l.name + " from I", Values: i})
@@ -484,25 +480,17 @@ func WriteFigures(dir string, m *rnn.Model, task tasks.Task, ev *Evaluation, are
 		}
 	}
 	if len(nonEmpty) > 0 {
-		if err := add("weights_hist.png", figure.Histogram(p("weights_hist.png"), figure.HistogramPlot{
+		add("weights_hist.png", figure.Histogram(p("weights_hist.png"), figure.HistogramPlot{
 			Title: "Effective weights by sender type (absent synapses left out)", XLabel: "weight",
 			Series: nonEmpty, Panels: true, SkipZeros: true,
-		})); err != nil {
-			return nil, err
-		}
+		}))
 	}
 	if eig, err := analysis.Eigenvalues(wrec, hid); err == nil {
-		if err := add("spectrum.png", figure.Spectrum(p("spectrum.png"), "Eigenvalues of the effective recurrent matrix", eig)); err != nil {
-			return nil, err
-		}
+		add("spectrum.png", figure.Spectrum(p("spectrum.png"), "Eigenvalues of the effective recurrent matrix", eig))
 	}
-	if err := add("trials.png", trialsFigure(p("trials.png"), task, ev, 4)); err != nil {
-		return nil, err
-	}
-	if err := add("pca.png", pcaFigure(p("pca.png"), task, ev, dims[1])); err != nil {
-		return nil, err
-	}
-	return paths, nil
+	add("trials.png", trialsFigure(p("trials.png"), task, ev, 4))
+	add("pca.png", pcaFigure(p("pca.png"), task, ev, dims[1]))
+	return paths, errors.Join(skipped...)
 }
 
 func positive(series []figure.Series) bool {

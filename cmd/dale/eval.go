@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	drun "github.com/dale-rnn/dale/run"
 )
@@ -58,9 +59,10 @@ func (f *evalFlags) open() (*drun.Dir, uint64, error) {
 }
 
 func runEval(ctx context.Context, args []string, e *env) error {
-	fs := newFlagSet("eval", "eval --run DIR [--trials N] [--seed S] [--checkpoint best|last]", e)
+	fs := newFlagSet("eval", "eval --run DIR [--trials N] [--seed S] [--checkpoint best|last] [--out DIR]", e)
 	var f evalFlags
 	f.register(fs)
+	out := fs.String("out", "", "folder for the metrics JSON and figure (default: the run directory's eval/; use it for a read-only run directory)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -72,7 +74,14 @@ func runEval(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	rep, err := d.Eval(m, path, seed, f.trials)
+	dest := *out
+	if dest == "" {
+		dest = filepath.Join(d.Path, drun.EvalDir)
+	}
+	if err := drun.CheckOutput(dest, "--out"); err != nil {
+		return err
+	}
+	rep, err := d.EvalTo(dest, m, path, seed, f.trials)
 	if err != nil {
 		return runtimeError{err}
 	}

@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+
+	drun "github.com/dale-rnn/dale/run"
 )
 
 func init() {
@@ -27,6 +30,12 @@ func runExport(ctx context.Context, args []string, e *env) error {
 	}
 	if filepath.Ext(*out) != ".npz" {
 		return fmt.Errorf("--out = %q is not allowed: the file name must end in .npz", *out)
+	}
+	if err := drun.CheckOutput(*out, "--out"); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
+		return fmt.Errorf("--out = %q is not allowed: it is a directory; give the .npz file to write", *out)
 	}
 	d, seed, err := f.open()
 	if err != nil {

@@ -39,11 +39,16 @@ var commands = map[string]*command{}
 func register(c *command) { commands[c.name] = c }
 
 // runtimeError marks a failure that is not the user's fault (for example a
-// training run that diverged): it exits 1. Every other error exits 2.
+// training run that diverged): it exits 1. An interruption exits 3. Every
+// other error exits 2.
 type runtimeError struct{ err error }
 
 func (e runtimeError) Error() string { return e.err.Error() }
 func (e runtimeError) Unwrap() error { return e.err }
+
+// errInterrupted is returned by a command stopped by SIGINT or SIGTERM
+// after it saved what it had (dale train: last.npz): exit status 3.
+var errInterrupted = errors.New("interrupted")
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -91,6 +96,9 @@ func exitCode(e *env, name string, err error) int {
 	if errors.As(err, &rt) {
 		return 1
 	}
+	if errors.Is(err, errInterrupted) {
+		return 3
+	}
 	return 2
 }
 
@@ -121,6 +129,8 @@ func usage(w io.Writer) {
 type flagSet struct {
 	*flag.FlagSet
 	help func()
+	// footer is printed after the flags in --help.
+	footer string
 }
 
 // newFlagSet returns the flag set of one command.
@@ -128,13 +138,17 @@ func newFlagSet(name, synopsis string, e *env) *flagSet {
 	fs := flag.NewFlagSet("dale "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {} // parse errors print one line, not the help
-	help := func() {
+	f := &flagSet{FlagSet: fs}
+	f.help = func() {
 		fmt.Fprintf(e.stdout, "usage: dale %s\n\n", synopsis)
 		fs.SetOutput(e.stdout)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
+		if f.footer != "" {
+			fmt.Fprintf(e.stdout, "\n%s\n", f.footer)
+		}
 	}
-	return &flagSet{FlagSet: fs, help: help}
+	return f
 }
 
 // parseFlags parses args into fs, printing help on --help, and refuses

@@ -34,6 +34,11 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 	seed := fs.String("seed", "", "random seed for everything (mask, weights, batches, evaluation); replaces every seed of the config")
 	resumeDir := fs.String("resume", "", "run directory to continue (its config.json and last.npz); --steps may extend it")
 	quiet := fs.Bool("quiet", false, "no progress bar or log lines")
+	fs.footer = `exit status:
+  0  trained: converged, or reached its step limit
+  1  the run failed after it started (diverged, disk full): the last good checkpoint is kept
+  2  bad input (flags, config, files, a run directory in use): nothing was written or changed
+  3  interrupted by SIGINT or SIGTERM: last.npz is saved; continue with --resume DIR`
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -126,6 +131,12 @@ func report(oc *drun.Outcome, err error, e *env) error {
 	mt := oc.Metrics
 	fmt.Fprintf(e.stdout, "dale train: %s on %d evaluation trials: %s%s; %d figures in %s\n",
 		filepath.Base(oc.Checkpoint), mt.Trials, scoreText(mt), byConditionText(mt), len(oc.Figures), filepath.Join(oc.Dir, drun.FiguresDir))
+	for _, w := range oc.Warnings {
+		fmt.Fprintf(e.stderr, "dale train: warning: %s\n", w)
+	}
+	if oc.Train != nil && oc.Train.Status == train.Interrupted {
+		return fmt.Errorf("%w after step %d: continue with dale train --resume %s", errInterrupted, oc.Train.Step, oc.Dir)
+	}
 	return nil
 }
 
