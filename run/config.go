@@ -349,6 +349,9 @@ func inSection(key string, err error) error {
 		c.Section, c.Field = "", key+"."+c.Field
 		return &c
 	}
+	if strings.HasPrefix(err.Error(), key+": ") {
+		return err
+	}
 	return fmt.Errorf("%s: %w", key, err)
 }
 

@@ -339,7 +339,7 @@ func (o Options) Validate() error {
 		needsEval = needsEval || s.Threshold != 0
 	}
 	if needsEval && o.EvalEvery < 0 {
-		return config.Errorf("train: eval_every = %d is not allowed with a target or curriculum thresholds: they are checked at evaluations, so it must be > 0", o.EvalEvery)
+		return config.Errorf("train: eval_every = %d is not allowed: a target or curriculum thresholds are checked at evaluations, so it must be > 0", o.EvalEvery)
 	}
 	if o.LogEvery < 0 {
 		return config.Errorf("train: log_every = %d is not allowed: must be > 0", o.LogEvery)

@@ -100,7 +100,7 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{"batch shape", sourceFunc(func(rng *rand.Rand, size int) (*batch.Batch, error) { return batch.New(size, 5, 3, 3) }), Options{Steps: 2, EvalEvery: -1}, "step 1: the source gave a batch of 4 trials with 3 inputs"},
 		{"eval batch shape", sourceFunc(func(rng *rand.Rand, size int) (*batch.Batch, error) { return batch.New(size, 5, 2, 4) }), Options{Steps: 2}, "evaluation batch 0: the source gave a batch of 4 trials with 2 inputs and 4 outputs"},
 		{"target without score", newSignTask(8), Options{TargetAccuracy: 0.9}, "need a score: set Options.Score"},
-		{"target without eval", newSignTask(8), Options{TargetAccuracy: 0.9, EvalEvery: -1, Score: func([]*batch.Batch, [][]float32) (float64, error) { return 1, nil }}, "eval_every = -1 is not allowed with a target"},
+		{"target without eval", newSignTask(8), Options{TargetAccuracy: 0.9, EvalEvery: -1, Score: func([]*batch.Batch, [][]float32) (float64, error) { return 1, nil }}, "eval_every = -1 is not allowed: a target"},
 		{"state_pred tau", newSignTask(8), Options{Steps: 2, Losses: []LossSpec{{Loss: StatePred{Tau: 8}}}}, "tau = 8 is not allowed for batches of 8 steps"},
 	}
 	for _, c := range cases {

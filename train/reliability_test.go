@@ -169,7 +169,7 @@ func TestResumeHistoryTornRow(t *testing.T) {
 
 // A Trainer runs once; the eval_every check comes before any write.
 func TestTrainerChecksFirst(t *testing.T) {
-	if err := (Options{TargetAccuracy: 0.9, EvalEvery: -1}).WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), "eval_every = -1 is not allowed") {
+	if err := (Options{TargetAccuracy: 0.9, EvalEvery: -1}).WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), "eval_every = -1 is not allowed: a target") {
 		t.Errorf("eval_every -1 with a target: %v", err)
 	}
 	tr, err := NewTrainer(smallModel(t, 8, 1, nil), newSignTask(8), Options{Steps: 2, BatchSize: 2, EvalEvery: -1})

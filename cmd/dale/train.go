@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/internal/blas"
 	drun "github.com/dale-rnn/dale/run"
 	"github.com/dale-rnn/dale/train"
@@ -107,6 +108,10 @@ func resumeRun(ctx context.Context, dir string, steps int, quiet bool, e *env) e
 	}
 	fmt.Fprintf(e.stdout, "dale train: resuming %s up to step %d\n", dir, r.Train.Steps)
 	oc, err := drun.Resume(ctx, r, dir, drun.Options{Output: e.stderr, Quiet: quiet})
+	var ce *config.Error
+	if steps > 0 && errors.As(err, &ce) && ce.Field == "steps" {
+		return fmt.Errorf("--steps = %d is not allowed: %s", steps, ce.Allowed)
+	}
 	return report(oc, err, e)
 }
 
