@@ -14,7 +14,7 @@ import (
 
 // runDir trains a small run of 6 steps (checkpoints every 2) into a new
 // directory and returns it with the options used.
-func runDir(t *testing.T) (string, Options) {
+func runDir(t testing.TB) (string, Options) {
 	t.Helper()
 	dir := t.TempDir()
 	opts := Options{Steps: 6, BatchSize: 4, EvalEvery: 3, EvalTrials: 4, CheckpointEvery: 2, Name: "sign"}
@@ -56,6 +56,35 @@ func sameFiles(t *testing.T, dir string, before map[string]string) {
 		if _, ok := before[name]; !ok {
 			t.Errorf("%s was written", name)
 		}
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// editStateBytes replaces last.npz's trainer state by state.
+func editStateBytes(t *testing.T, dir string, state []byte) {
+	t.Helper()
+	path := filepath.Join(dir, LastFile)
+	arrays, err := npz.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrays[stateArray] = npz.Array{Name: stateArray, Shape: []int{len(state)}, Data: append([]byte(nil), state...)}
+	var list []npz.Array
+	for _, n := range npz.Names(arrays) {
+		list = append(list, arrays[n])
+	}
+	if err := npz.Write(path, list...); err != nil {
+		t.Fatal(err)
 	}
 }
 
