@@ -147,9 +147,9 @@ func writeData(w io.Writer, data any) error {
 // The header must be one numpy reads (see the package doc); int8 data
 // becomes []int32 and bool data []uint8. An array of more than
 // DefaultMaxBytes in memory is refused before its data is read, and the
-// data is read into memory as it arrives, so that a stream which declares
-// a large array but ends early costs about what it holds (at most twice
-// that while growing), not what it declares.
+// array grows by doubling (from 1 MiB) as the data arrives, so that a
+// stream which declares a large array but ends early costs at most about
+// three times what it held, not what it declared.
 func ReadNPY(r io.Reader) (shape []int, data any, err error) {
 	h, err := readHeader(r)
 	if err != nil {

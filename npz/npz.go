@@ -106,8 +106,8 @@ func Read(path string) (map[string]Array, error) {
 // entry.
 //
 // Memory: the arrays returned (at most MaxBytes), one more copy of the
-// largest Fortran-ordered array while it is reordered, and about 200 KiB
-// of buffers. A damaged entry can cost its declared size (within
+// largest Fortran-ordered array while it is reordered, and a few hundred
+// KiB of buffers. A damaged entry can cost its declared size (within
 // MaxBytes) before the damage shows.
 func ReadWith(path string, opt Options) (map[string]Array, error) {
 	limit := opt.MaxBytes
