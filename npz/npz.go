@@ -354,26 +354,33 @@ func (a *archive) checkLocalName(e entry) error {
 		return fmt.Errorf("local file header: %v", err)
 	}
 	n := len(e.f.Name)
-	lo := max(0, d-int64(headerLen+n+maxExtra))
-	w := int(d - lo)
-	if cap(a.buf) < w {
-		a.buf = make([]byte, w)
-	}
-	b := a.buf[:w]
-	if _, err := a.file.ReadAt(b, lo); err != nil {
-		return fmt.Errorf("local file header: %v", err)
-	}
 	le := binary.LittleEndian
-	for x := 0; x <= maxExtra; x++ {
-		h := w - headerLen - n - x
-		if h < 0 {
-			break
+	// Look first for an extra field of up to 1 KiB (the usual: none, or
+	// zip64's 20 bytes, or a timestamp), then for any.
+	for _, extra := range []int{1024, maxExtra} {
+		lo := max(0, d-int64(headerLen+n+extra))
+		w := int(d - lo)
+		if cap(a.buf) < w {
+			a.buf = make([]byte, w)
 		}
-		if le.Uint32(b[h:]) == 0x04034b50 && int(le.Uint16(b[h+26:])) == n && int(le.Uint16(b[h+28:])) == x {
-			if local := b[h+headerLen : h+headerLen+n]; string(local) != e.f.Name {
-				return fmt.Errorf("the local file header names it %q: the names must agree (the archive is damaged)", local)
+		b := a.buf[:w]
+		if _, err := a.file.ReadAt(b, lo); err != nil {
+			return fmt.Errorf("local file header: %v", err)
+		}
+		for x := 0; x <= extra; x++ {
+			h := w - headerLen - n - x
+			if h < 0 {
+				break
 			}
-			return nil
+			if le.Uint32(b[h:]) == 0x04034b50 && int(le.Uint16(b[h+26:])) == n && int(le.Uint16(b[h+28:])) == x {
+				if local := b[h+headerLen : h+headerLen+n]; string(local) != e.f.Name {
+					return fmt.Errorf("the local file header names it %q: the names must agree (the archive is damaged)", local)
+				}
+				return nil
+			}
+		}
+		if lo == 0 {
+			break
 		}
 	}
 	return errors.New("no local file header agrees with the zip directory's name and data offset (the archive is damaged)")

@@ -545,3 +545,30 @@ func entryData(name string, npy []byte) []byte {
 	}
 	return npy
 }
+
+// TestReadLocalHeaderWithLargeExtra: the local file header is found past
+// a long extra field (here 2000 bytes), and its name still checked.
+func TestReadLocalHeaderWithLargeExtra(t *testing.T) {
+	a := Array{Name: "w", Shape: []int{2}, Data: []float32{1, 2}}
+	extra := append([]byte{0xfe, 0xca, 0xcc, 0x07}, make([]byte, 1996)...) // tag 0xcafe, 1996 bytes
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "w.npy", Method: zip.Store, Extra: extra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(npyOf(t, a))
+	zw.Close()
+	if n := int(b.Bytes()[28]) | int(b.Bytes()[29])<<8; n != len(extra) {
+		t.Fatalf("local extra field of %d bytes, want %d", n, len(extra))
+	}
+	got, err := Read(writeTemp(t, "x.npz", b.Bytes()))
+	if err != nil || !sameArrays(got, []Array{a}) {
+		t.Fatalf("got %v %v", got, err)
+	}
+	damaged := b.Bytes()
+	damaged[30] = 'v' // the local header's name
+	if _, err := Read(writeTemp(t, "x.npz", damaged)); err == nil || !strings.Contains(err.Error(), `local file header names it "v.npy"`) {
+		t.Fatalf("got %v", err)
+	}
+}
