@@ -149,7 +149,11 @@ func ReadWith(path string, opt Options) (map[string]Array, error) {
 		}
 	}
 	if total > limit {
-		return nil, fmt.Errorf("npz: %s: its %d arrays need %d bytes (%s) in memory (the largest, %q, %s): more than the limit of %d bytes (%s); read only the arrays needed (Options.Names) or raise Options.MaxBytes", path, len(sel), total, human(total), largestName, human(largest), limit, human(limit))
+		arrays := "arrays"
+		if len(sel) == 1 {
+			arrays = "array"
+		}
+		return nil, fmt.Errorf("npz: %s: its %d %s need %d bytes (%s) in memory (the largest, %q, %s): more than the limit of %d bytes (%s); read only the arrays needed (ReadWith, Options.Names) or raise Options.MaxBytes", path, len(sel), arrays, total, human(total), largestName, human(largest), limit, human(limit))
 	}
 	out := make(map[string]Array, len(sel))
 	for i, e := range sel {
