@@ -1,9 +1,7 @@
 package npz
 
 import (
-	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -19,11 +17,6 @@ type Array struct {
 	Shape []int
 	Data  any
 }
-
-var magic = []byte("\x93NUMPY")
-
-// maxHeader bounds the header length we accept when reading.
-const maxHeader = 1 << 20
 
 type dtype struct {
 	descr string
@@ -47,34 +40,19 @@ func dtypeOf(data any) (dtype, int, error) {
 	}
 }
 
-// count returns the product of shape, or an error for negative or
-// overflowing dimensions.
-func count(shape []int) (int, error) {
-	n := 1
-	for _, d := range shape {
-		if d < 0 {
-			return 0, fmt.Errorf("npz: shape %v has a negative dimension", shape)
-		}
-		if d != 0 && n > math.MaxInt32*64/d {
-			return 0, fmt.Errorf("npz: shape %v is too large", shape)
-		}
-		n *= d
-	}
-	return n, nil
-}
-
 // WriteNPY writes one array in .npy format (version 1.0, little-endian, C
-// order).
+// order). The shape follows numpy's rules: at most 32 non-negative
+// dimensions whose product holds len(data) values.
 func WriteNPY(w io.Writer, shape []int, data any) error {
 	dt, n, err := dtypeOf(data)
 	if err != nil {
 		return err
 	}
-	want, err := count(shape)
+	want, err := elemCount(shape, dt.size)
 	if err != nil {
-		return err
+		return fmt.Errorf("npz: %v", err)
 	}
-	if want != n {
+	if want != int64(n) {
 		return fmt.Errorf("npz: shape %v holds %d values but the data has %d", shape, want, n)
 	}
 	var sb strings.Builder
@@ -96,7 +74,7 @@ func WriteNPY(w io.Writer, shape []int, data any) error {
 	hlen := sb.Len() + 1
 	pad := (64 - (10+hlen)%64) % 64
 	header := sb.String() + strings.Repeat(" ", pad) + "\n"
-	if len(header) > math.MaxUint16 {
+	if len(header) > maxHeader {
 		return fmt.Errorf("npz: header of %d bytes is too long for shape %v", len(header), shape)
 	}
 	buf := make([]byte, 0, 10+len(header))
@@ -161,223 +139,189 @@ func writeData(w io.Writer, data any) error {
 	return nil
 }
 
-// ReadNPY reads one array in .npy format (versions 1, 2 and 3).
+// ReadNPY reads one array in .npy format (versions 1.0, 2.0 and 3.0) and
+// stops at the array's last byte, so that arrays written one after the
+// other can be read one by one; ReadNPYFile and Read also require that
+// nothing follows.
+//
+// The header must be one numpy reads (see the package doc); int8 data
+// becomes []int32 and bool data []uint8. An array of more than
+// DefaultMaxBytes in memory is refused before its data is read, and the
+// array grows by doubling (from 1 MiB) as the data arrives, so that a
+// stream which declares a large array but ends early costs at most about
+// three times what it held, not what it declared.
 func ReadNPY(r io.Reader) (shape []int, data any, err error) {
-	var pre [8]byte
-	if _, err := io.ReadFull(r, pre[:]); err != nil {
-		return nil, nil, fmt.Errorf("npz: not an .npy stream: %v", err)
-	}
-	if !bytes.Equal(pre[:6], magic) {
-		return nil, nil, errors.New("npz: not an .npy stream: bad magic bytes")
-	}
-	var hlen int
-	switch pre[6] {
-	case 1:
-		var b [2]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, nil, fmt.Errorf("npz: truncated .npy header: %v", err)
-		}
-		hlen = int(binary.LittleEndian.Uint16(b[:]))
-	case 2, 3:
-		var b [4]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, nil, fmt.Errorf("npz: truncated .npy header: %v", err)
-		}
-		h := binary.LittleEndian.Uint32(b[:])
-		if h > maxHeader {
-			return nil, nil, fmt.Errorf("npz: .npy header of %d bytes is too long", h)
-		}
-		hlen = int(h)
-	default:
-		return nil, nil, fmt.Errorf("npz: .npy version %d.%d is not supported", pre[6], pre[7])
-	}
-	hb := make([]byte, hlen)
-	if _, err := io.ReadFull(r, hb); err != nil {
-		return nil, nil, fmt.Errorf("npz: truncated .npy header: %v", err)
-	}
-	descr, fortran, shape, err := parseHeader(string(hb))
+	h, err := readHeader(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("npz: %v", err)
 	}
-	n, err := count(shape)
+	if err := checkLimit(h, DefaultMaxBytes); err != nil {
+		return nil, nil, fmt.Errorf("npz: %v", err)
+	}
+	data, err = readData(r, h, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("npz: %v", err)
 	}
-	var size int
-	var order binary.ByteOrder = binary.LittleEndian
-	kind := descr
-	if len(descr) == 3 {
-		switch descr[0] {
-		case '>':
-			order = binary.BigEndian
-			kind = descr[1:]
-		case '<', '|', '=':
-			kind = descr[1:]
-		}
-	}
-	switch kind {
-	case "f4", "i4", "u4":
-		size = 4
-	case "f8", "i8", "u8":
-		size = 8
-	case "u1", "i1", "b1":
-		size = 1
-	default:
-		return nil, nil, fmt.Errorf("npz: element type %q is not supported: want float32, float64, int32, int64, uint8 or bool", descr)
-	}
-	// Read progressively so a lying header cannot make us allocate more
-	// than the stream holds.
-	raw, err := io.ReadAll(io.LimitReader(r, int64(n)*int64(size)))
-	if err != nil {
-		return nil, nil, fmt.Errorf("npz: reading .npy data: %v", err)
-	}
-	if len(raw) != n*size {
-		return nil, nil, fmt.Errorf("npz: .npy data has %d bytes, shape %v of %s needs %d", len(raw), shape, descr, n*size)
-	}
-	switch kind {
-	case "f4":
-		d := make([]float32, n)
-		for i := range d {
-			d[i] = math.Float32frombits(order.Uint32(raw[4*i:]))
-		}
-		data = d
-	case "f8":
-		d := make([]float64, n)
-		for i := range d {
-			d[i] = math.Float64frombits(order.Uint64(raw[8*i:]))
-		}
-		data = d
-	case "i4":
-		d := make([]int32, n)
-		for i := range d {
-			d[i] = int32(order.Uint32(raw[4*i:]))
-		}
-		data = d
-	case "u4", "u8":
-		return nil, nil, fmt.Errorf("npz: element type %q (unsigned) is not supported: want float32, float64, int32, int64, uint8 or bool", descr)
-	case "i8":
-		d := make([]int64, n)
-		for i := range d {
-			d[i] = int64(order.Uint64(raw[8*i:]))
-		}
-		data = d
-	case "u1", "b1":
-		data = raw
-	case "i1":
-		d := make([]int32, n)
-		for i, b := range raw {
-			d[i] = int32(int8(b))
-		}
-		data = d
-	}
-	if fortran && len(shape) > 1 {
-		data = fromFortran(shape, data)
-	}
-	return shape, data, nil
+	return h.shape, data, nil
 }
 
-// parseHeader parses the Python dict literal of an .npy header.
-func parseHeader(h string) (descr string, fortran bool, shape []int, err error) {
-	bad := func(what string) error {
-		return fmt.Errorf("npz: malformed .npy header (%s): %q", what, strings.TrimSpace(h))
+// checkLimit refuses an array that takes more than limit bytes in memory,
+// or more than this platform can index.
+func checkLimit(h header, limit int64) error {
+	if m := h.memBytes(); m > limit {
+		return fmt.Errorf("shape %v of %s needs %d bytes (%s) in memory, more than the limit of %d bytes (%s)", h.shape, h.descr, m, human(m), limit, human(limit))
 	}
-	field := func(key string) (string, bool) {
-		i := strings.Index(h, "'"+key+"'")
-		if i < 0 {
-			return "", false
-		}
-		rest := strings.TrimLeft(h[i+len(key)+2:], " ")
-		if !strings.HasPrefix(rest, ":") {
-			return "", false
-		}
-		return strings.TrimLeft(rest[1:], " "), true
+	if h.elems > int64(math.MaxInt/h.elem.memSize()) {
+		return fmt.Errorf("shape %v of %s is too large for this platform", h.shape, h.descr)
 	}
-	v, ok := field("descr")
-	if !ok || len(v) < 2 || (v[0] != '\'' && v[0] != '"') {
-		return "", false, nil, bad("descr")
-	}
-	end := strings.IndexByte(v[1:], v[0])
-	if end < 0 {
-		return "", false, nil, bad("descr")
-	}
-	descr = v[1 : 1+end]
-	v, ok = field("fortran_order")
+	return nil
+}
+
+// human writes a byte count in KiB, MiB or GiB.
+func human(b int64) string {
 	switch {
-	case ok && strings.HasPrefix(v, "True"):
-		fortran = true
-	case ok && strings.HasPrefix(v, "False"):
-	default:
-		return "", false, nil, bad("fortran_order")
+	case b >= 1<<30:
+		return strconv.FormatFloat(float64(b)/(1<<30), 'f', 1, 64) + " GiB"
+	case b >= 1<<20:
+		return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) + " MiB"
+	case b >= 1<<10:
+		return strconv.FormatFloat(float64(b)/(1<<10), 'f', 1, 64) + " KiB"
 	}
-	v, ok = field("shape")
-	if !ok || !strings.HasPrefix(v, "(") {
-		return "", false, nil, bad("shape")
-	}
-	close := strings.IndexByte(v, ')')
-	if close < 0 {
-		return "", false, nil, bad("shape")
-	}
-	shape = []int{}
-	for _, part := range strings.Split(v[1:close], ",") {
-		part = strings.TrimSpace(part)
-		part = strings.TrimSuffix(part, "L")
-		if part == "" {
-			continue
-		}
-		d, err := strconv.Atoi(part)
-		if err != nil || d < 0 {
-			return "", false, nil, bad("shape")
-		}
-		shape = append(shape, d)
-	}
-	return descr, fortran, shape, nil
+	return strconv.FormatInt(b, 10) + " B"
 }
 
-// fromFortran reorders column-major data into row-major order.
-func fromFortran(shape []int, data any) any {
-	n := len(shape)
-	// strides of the Fortran layout
-	fs := make([]int, n)
-	s := 1
-	for i := 0; i < n; i++ {
-		fs[i] = s
-		s *= shape[i]
+// chunkBytes is how much raw data readData converts at a time.
+const chunkBytes = 1 << 16
+
+// growStart is the memory readData starts with when the size is not
+// known to be there.
+const growStart = 1 << 20
+
+// readData reads the data of h from r. With known, the caller has checked
+// that the data is there (a file's size, a zip entry's) and the result is
+// allocated at once; otherwise it grows as the data arrives.
+func readData(r io.Reader, h header, known bool) (any, error) {
+	n := int(h.elems)
+	start := n
+	if !known {
+		start = min(n, growStart/h.elem.memSize())
 	}
-	idx := make([]int, n)
-	perm := make([]int, s)
-	for c := 0; c < s; c++ { // c walks row-major order
-		f := 0
-		for i := 0; i < n; i++ {
-			f += idx[i] * fs[i]
-		}
-		perm[c] = f
-		for i := n - 1; i >= 0; i-- {
-			idx[i]++
-			if idx[i] < shape[i] {
-				break
+	o := h.elem.order
+	var data any
+	var err error
+	switch [2]byte{h.elem.kind, byte(h.elem.size)} {
+	case [2]byte{'f', 4}:
+		data, err = readElems(r, h, n, start, func(d []float32, b []byte) {
+			for i := range d {
+				d[i] = math.Float32frombits(o.Uint32(b[4*i:]))
 			}
-			idx[i] = 0
-		}
+		})
+	case [2]byte{'f', 8}:
+		data, err = readElems(r, h, n, start, func(d []float64, b []byte) {
+			for i := range d {
+				d[i] = math.Float64frombits(o.Uint64(b[8*i:]))
+			}
+		})
+	case [2]byte{'i', 4}:
+		data, err = readElems(r, h, n, start, func(d []int32, b []byte) {
+			for i := range d {
+				d[i] = int32(o.Uint32(b[4*i:]))
+			}
+		})
+	case [2]byte{'i', 8}:
+		data, err = readElems(r, h, n, start, func(d []int64, b []byte) {
+			for i := range d {
+				d[i] = int64(o.Uint64(b[8*i:]))
+			}
+		})
+	case [2]byte{'i', 1}:
+		data, err = readElems(r, h, n, start, func(d []int32, b []byte) {
+			for i := range d {
+				d[i] = int32(int8(b[i]))
+			}
+		})
+	default: // u1, b1
+		data, err = readElems(r, h, n, start, func(d []uint8, b []byte) { copy(d, b) })
 	}
+	if err != nil {
+		return nil, err
+	}
+	if h.fortran && len(h.shape) > 1 {
+		data = fromFortranAny(h.shape, data)
+	}
+	return data, nil
+}
+
+// readElems reads n elements of h.elem.size bytes each, converting them
+// chunk by chunk; the result starts with room for start elements and
+// doubles (up to n) as the data arrives.
+func readElems[T any](r io.Reader, h header, n, start int, conv func([]T, []byte)) ([]T, error) {
+	size := h.elem.size
+	d := make([]T, 0, start)
+	buf := make([]byte, min(chunkBytes, n*size))
+	for len(d) < n {
+		k := min(n-len(d), len(buf)/size)
+		m, err := io.ReadFull(r, buf[:k*size])
+		if err != nil {
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return nil, fmt.Errorf(".npy data ends after %d bytes: shape %v of %s needs %d", int64(len(d))*int64(size)+int64(m), h.shape, h.descr, h.dataBytes())
+			}
+			return nil, fmt.Errorf("reading .npy data: %w", err)
+		}
+		if len(d)+k > cap(d) {
+			nd := make([]T, len(d), min(n, max(len(d)+k, 2*cap(d))))
+			copy(nd, d)
+			d = nd
+		}
+		old := len(d)
+		d = d[:old+k]
+		conv(d[old:], buf[:k*size])
+	}
+	return d, nil
+}
+
+func fromFortranAny(shape []int, data any) any {
 	switch d := data.(type) {
 	case []float32:
-		return permute(d, perm)
+		return fromFortran(shape, d)
 	case []float64:
-		return permute(d, perm)
+		return fromFortran(shape, d)
 	case []int32:
-		return permute(d, perm)
+		return fromFortran(shape, d)
 	case []int64:
-		return permute(d, perm)
+		return fromFortran(shape, d)
 	case []uint8:
-		return permute(d, perm)
+		return fromFortran(shape, d)
 	}
 	return data
 }
 
-func permute[T any](d []T, perm []int) []T {
+// fromFortran reorders column-major data into row-major order (one copy).
+func fromFortran[T any](shape []int, d []T) []T {
 	out := make([]T, len(d))
-	for c, f := range perm {
+	if len(d) == 0 {
+		return out
+	}
+	n := len(shape)
+	fs := make([]int, n) // strides of the Fortran layout
+	s := 1
+	for i := range n {
+		fs[i] = s
+		s *= shape[i]
+	}
+	idx := make([]int, n)
+	f := 0
+	for c := range out { // c walks row-major order, f the same element's Fortran offset
 		out[c] = d[f]
+		for i := n - 1; i >= 0; i-- {
+			idx[i]++
+			f += fs[i]
+			if idx[i] < shape[i] {
+				break
+			}
+			f -= idx[i] * fs[i]
+			idx[i] = 0
+		}
 	}
 	return out
 }
