@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,12 +107,33 @@ func Parse(data []byte, source string) (Config, error) {
 // Load reads a run config file and returns it with the file's folder,
 // against which Resolve takes the relative paths inside it.
 func Load(path string) (Config, string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path)
 	if err != nil {
 		return Config{}, "", fmt.Errorf("config: %v", err)
 	}
 	rc, err := Parse(data, path)
 	return rc, filepath.Dir(path), err
+}
+
+// MaxConfigBytes bounds a run config file: weights and masks go in .npy
+// and .npz files, so a config is a few KiB.
+const MaxConfigBytes = 64 << 20
+
+// readLimited reads a config file of at most MaxConfigBytes.
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxConfigBytes {
+		return nil, fmt.Errorf("%s is larger than %d MiB, the most a run config may be (weights and masks go in .npy/.npz files)", path, MaxConfigBytes>>20)
+	}
+	return data, nil
 }
 
 func jsonErr(err error) string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/mask"
+	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/rnn"
 	"github.com/dale-rnn/dale/train"
 )
@@ -152,6 +153,13 @@ func Resume(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, 
 	if err := r.checkModel(tr.Model()); err != nil {
 		return nil, fmt.Errorf("resume %s: %w", filepath.Join(dir, train.LastFile), err)
 	}
+	// A process killed while it wrote a file of dir left its temporary
+	// file behind; under the lock no write of ours can be running.
+	for _, f := range RunFiles {
+		if _, err := npz.RemoveStaleTemps(dir, f); err != nil {
+			return nil, fmt.Errorf("resume %s: %v", dir, err)
+		}
+	}
 	if err := r.writeConfig(dir); err != nil {
 		return nil, err
 	}
@@ -176,7 +184,7 @@ func (r *Resolved) checkModel(m *rnn.Model) error {
 func (r *Resolved) writeConfig(dir string) error {
 	b, err := Marshal(r.Config)
 	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, ConfigFile), b, 0o644)
+		err = npz.WriteFileAtomic(filepath.Join(dir, ConfigFile), func(w io.Writer) error { _, err := w.Write(b); return err })
 	}
 	if err != nil {
 		return &FailedError{dir, err}
@@ -279,7 +287,7 @@ type Dir struct {
 // dir in errors (a flag, say).
 func ReadConfig(dir, role string) (Config, error) {
 	path := filepath.Join(dir, ConfigFile)
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("%s %s is not a run directory: %v", role, dir, err)
 	}

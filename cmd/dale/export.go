@@ -37,6 +37,9 @@ func runExport(ctx context.Context, args []string, e *env) error {
 	if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
 		return fmt.Errorf("--out = %q is not allowed: it is a directory; give the .npz file to write", *out)
 	}
+	if fi, err := os.Stat(filepath.Dir(*out)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--out = %q is not allowed: its folder %s does not exist", *out, filepath.Dir(*out))
+	}
 	d, seed, err := f.open()
 	if err != nil {
 		return err
