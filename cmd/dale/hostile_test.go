@@ -65,7 +65,9 @@ func TestHostilePass(t *testing.T) {
 		{"missing config", func() []string { return []string{"train", "--config", filepath.Join(work, "none.json"), "--out", out} }, "none.json"},
 		{"config is a directory", func() []string { return []string{"train", "--config", work, "--out", out} }, "config"},
 		{"empty config", func() []string { return []string{"train", "--config", cfg(""), "--out", out} }, "config"},
-		{"config with a BOM", func() []string { return []string{"train", "--config", cfg("\ufeff{\"task\": {\"name\": \"pdm\"}}"), "--out", out} }, "config"},
+		{"config with a BOM", func() []string {
+			return []string{"train", "--config", cfg("\ufeff{\"task\": {\"name\": \"pdm\"}}"), "--out", out}
+		}, "config"},
 		{"config an array", func() []string { return []string{"train", "--config", cfg(`[]`), "--out", out} }, "config"},
 		{"config null", func() []string { return []string{"train", "--config", cfg(`null`), "--out", out} }, "task.name is missing"},
 		{"config NaN", func() []string { return []string{"train", "--config", pdm(`, "seed": NaN`), "--out", out} }, "malformed JSON"},
@@ -77,15 +79,27 @@ func TestHostilePass(t *testing.T) {
 		{"resume missing", func() []string { return []string{"train", "--resume", filepath.Join(work, "nothere")} }, "nothere"},
 		{"resume with task", func() []string { return []string{"train", "--resume", good, "--task", "pdm"} }, "cannot be combined"},
 		{"resume not a run", func() []string { return []string{"train", "--resume", work} }, "is not a run directory"},
-		{"resume garbage config", func() []string { d := copyRun("g1"); write("g1/config.json", "{"); return []string{"train", "--resume", d} }, "config.json"},
-		{"resume without last.npz", func() []string { d := copyRun("g2"); os.Remove(filepath.Join(d, "last.npz")); return []string{"train", "--resume", d} }, "no last.npz"},
+		{"resume garbage config", func() []string {
+			d := copyRun("g1")
+			write("g1/config.json", "{")
+			return []string{"train", "--resume", d}
+		}, "config.json"},
+		{"resume without last.npz", func() []string {
+			d := copyRun("g2")
+			os.Remove(filepath.Join(d, "last.npz"))
+			return []string{"train", "--resume", d}
+		}, "no last.npz"},
 		{"resume, last.npz is a directory", func() []string {
 			d := copyRun("g3")
 			os.Remove(filepath.Join(d, "last.npz"))
 			os.Mkdir(filepath.Join(d, "last.npz"), 0o755)
 			return []string{"train", "--resume", d, "--steps", "80"}
 		}, "last.npz"},
-		{"resume, empty last.npz", func() []string { d := copyRun("g4"); write("g4/last.npz", ""); return []string{"train", "--resume", d, "--steps", "80"} }, "last.npz"},
+		{"resume, empty last.npz", func() []string {
+			d := copyRun("g4")
+			write("g4/last.npz", "")
+			return []string{"train", "--resume", d, "--steps", "80"}
+		}, "last.npz"},
 
 		// config values
 		{"hidden_size negative", func() []string { return []string{"train", "--config", pdm(`, "hidden_size": -1`), "--out", out} }, "hidden_size = -1 is not allowed"},
@@ -102,37 +116,61 @@ func TestHostilePass(t *testing.T) {
 		{"negative duration", func() []string {
 			return []string{"train", "--config", cfg(`{"task": {"name": "pdm", "params": {"timing": {"stimulus": -100}}}}`), "--out", out}
 		}, "stimulus"},
-		{"dt zero", func() []string { return []string{"train", "--config", cfg(`{"task": {"name": "pdm", "params": {"dt": 0}}}`), "--out", out} }, "dt"},
+		{"dt zero", func() []string {
+			return []string{"train", "--config", cfg(`{"task": {"name": "pdm", "params": {"dt": 0}}}`), "--out", out}
+		}, "dt"},
 		{"tau zero", func() []string { return []string{"train", "--config", pdm(`, "model": {"tau": 0}`), "--out", out} }, "model.tau"},
-		{"activation unknown", func() []string { return []string{"train", "--config", pdm(`, "model": {"activation": "gelu"}`), "--out", out} }, "gelu"},
-		{"weights file missing", func() []string { return []string{"train", "--config", pdm(`, "model": {"weights": "missing.npy"}`), "--out", out} }, "missing.npy"},
+		{"activation unknown", func() []string {
+			return []string{"train", "--config", pdm(`, "model": {"activation": "gelu"}`), "--out", out}
+		}, "gelu"},
+		{"weights file missing", func() []string {
+			return []string{"train", "--config", pdm(`, "model": {"weights": "missing.npy"}`), "--out", out}
+		}, "missing.npy"},
 		{"weights of the wrong shape", func() []string {
 			npy("w.npy", []int{2, 2}, []float64{1, 2, 3, 4})
 			return []string{"train", "--config", pdm(`, "model": {"weights": ["w.npy", "uniform", "uniform"]}`), "--out", out}
 		}, "w.npy"},
-		{"masks file missing", func() []string { return []string{"train", "--config", pdm(`, "model": {"masks": "m.npz"}`), "--out", out} }, "m.npz"},
-		{"model dims mismatch", func() []string { return []string{"train", "--config", pdm(`, "model": {"dims": [9, 100, 9]}`), "--out", out} }, "model.dims"},
+		{"masks file missing", func() []string {
+			return []string{"train", "--config", pdm(`, "model": {"masks": "m.npz"}`), "--out", out}
+		}, "m.npz"},
+		{"model dims mismatch", func() []string {
+			return []string{"train", "--config", pdm(`, "model": {"dims": [9, 100, 9]}`), "--out", out}
+		}, "model.dims"},
 		{"model dt differs", func() []string { return []string{"train", "--config", pdm(`, "model": {"dt": 7}`), "--out", out} }, "model.dt"},
 		{"mask type unknown", func() []string { return []string{"train", "--config", pdm(`, "mask": {"type": "grid"}`), "--out", out} }, "grid"},
-		{"exc_pct 1.5", func() []string { return []string{"train", "--config", pdm(`, "mask": {"type": "multi_area_ei", "exc_pct": 1.5}`), "--out", out} }, "exc_pct"},
-		{"n_areas 0", func() []string { return []string{"train", "--config", pdm(`, "mask": {"type": "multi_area_ei", "n_areas": 0}`), "--out", out} }, "n_areas"},
+		{"exc_pct 1.5", func() []string {
+			return []string{"train", "--config", pdm(`, "mask": {"type": "multi_area_ei", "exc_pct": 1.5}`), "--out", out}
+		}, "exc_pct"},
+		{"n_areas 0", func() []string {
+			return []string{"train", "--config", pdm(`, "mask": {"type": "multi_area_ei", "n_areas": 0}`), "--out", out}
+		}, "n_areas"},
 		{"mask and masks file", func() []string {
 			return []string{"train", "--config", pdm(`, "mask": {"type": "multi_area_ei"}, "model": {"masks": "m.npz"}`), "--out", out}
 		}, "both set"},
-		{"optimizer unknown", func() []string { return []string{"train", "--config", pdm(`, "train": {"optimizer": {"type": "adagrad"}}`), "--out", out} }, "adagrad"},
-		{"lr negative", func() []string { return []string{"train", "--config", pdm(`, "train": {"optimizer": {"lr": -1}}`), "--out", out} }, "optimizer.lr"},
-		{"lr overflows", func() []string { return []string{"train", "--config", pdm(`, "train": {"optimizer": {"lr": 1e999}}`), "--out", out} }, "lr"},
-		{"target above 1", func() []string { return []string{"train", "--config", pdm(`, "train": {"target_accuracy": 2}`), "--out", out} }, "target_accuracy"},
+		{"optimizer unknown", func() []string {
+			return []string{"train", "--config", pdm(`, "train": {"optimizer": {"type": "adagrad"}}`), "--out", out}
+		}, "adagrad"},
+		{"lr negative", func() []string {
+			return []string{"train", "--config", pdm(`, "train": {"optimizer": {"lr": -1}}`), "--out", out}
+		}, "optimizer.lr"},
+		{"lr overflows", func() []string {
+			return []string{"train", "--config", pdm(`, "train": {"optimizer": {"lr": 1e999}}`), "--out", out}
+		}, "lr"},
+		{"target above 1", func() []string {
+			return []string{"train", "--config", pdm(`, "train": {"target_accuracy": 2}`), "--out", out}
+		}, "target_accuracy"},
 		{"threshold 0", func() []string {
 			return []string{"train", "--config", pdm(`, "curriculum": [{"params": {}, "threshold": 0}]`), "--out", out}
 		}, "curriculum[0].threshold"},
 		{"curriculum changes dt", func() []string {
 			return []string{"train", "--config", pdm(`, "curriculum": [{"params": {"dt": 20}, "threshold": 0.5}]`), "--out", out}
 		}, "curriculum[0].params"},
-		{"losses not a list", func() []string { return []string{"train", "--config", pdm(`, "train": {"losses": {"type": "mse"}}`), "--out", out} }, "losses"},
+		{"losses not a list", func() []string {
+			return []string{"train", "--config", pdm(`, "train": {"losses": {"type": "mse"}}`), "--out", out}
+		}, "losses"},
 		{"unknown section", func() []string { return []string{"train", "--config", pdm(`, "trian": {}`), "--out", out} }, "trian"},
 		{"config too large", func() []string {
-			return []string{"train", "--config", cfg(`{"task": {"name": "pdm"}, "curriculum": [], "x": "`+strings.Repeat("a", 70<<20)+`"}`), "--out", out}
+			return []string{"train", "--config", cfg(`{"task": {"name": "pdm"}, "curriculum": [], "x": "` + strings.Repeat("a", 70<<20) + `"}`), "--out", out}
 		}, "larger than 64 MiB"},
 
 		// eval and export
@@ -141,7 +179,11 @@ func TestHostilePass(t *testing.T) {
 		{"eval trials 0", func() []string { return []string{"eval", "--run", good, "--trials", "0"} }, "--trials = 0"},
 		{"eval trials too many", func() []string { return []string{"eval", "--run", good, "--trials", "1000000"} }, "--trials = 1000000"},
 		{"eval checkpoint middle", func() []string { return []string{"eval", "--run", good, "--checkpoint", "middle"} }, "--checkpoint"},
-		{"eval best.npz deleted", func() []string { d := copyRun("e1"); os.Remove(filepath.Join(d, "best.npz")); return []string{"eval", "--run", d} }, "best.npz"},
+		{"eval best.npz deleted", func() []string {
+			d := copyRun("e1")
+			os.Remove(filepath.Join(d, "best.npz"))
+			return []string{"eval", "--run", d}
+		}, "best.npz"},
 		{"eval best.npz truncated", func() []string {
 			d := copyRun("e2")
 			b, _ := os.ReadFile(filepath.Join(d, "best.npz"))
@@ -160,7 +202,10 @@ func TestHostilePass(t *testing.T) {
 		}, "best.npz"},
 		{"export wrong extension", func() []string { return []string{"export", "--run", good, "--out", filepath.Join(work, "x.txt")} }, "must end in .npz"},
 		{"export into a missing folder", func() []string { return []string{"export", "--run", good, "--out", filepath.Join(work, "no", "x.npz")} }, "does not exist"},
-		{"export onto a directory", func() []string { os.Mkdir(filepath.Join(work, "d.npz"), 0o755); return []string{"export", "--run", good, "--out", filepath.Join(work, "d.npz")} }, "is a directory"},
+		{"export onto a directory", func() []string {
+			os.Mkdir(filepath.Join(work, "d.npz"), 0o755)
+			return []string{"export", "--run", good, "--out", filepath.Join(work, "d.npz")}
+		}, "is a directory"},
 		{"config for an unknown task", func() []string { return []string{"config", "--task", "nope"} }, "nope"},
 		{"tasks show unknown", func() []string { return []string{"tasks", "--show", "nope"} }, "nope"},
 		{"bench unknown case", func() []string { return []string{"bench", "--case", "nope"} }, "nope"},
