@@ -56,9 +56,14 @@ const (
 // New builds a model from cfg, drawing the initial weights from rng (or, when
 // rng is nil, from a generator seeded with cfg.Seed). Files named in cfg
 // (.npy weights, biases and plasticity, the .npz masks) are read here.
+// Before allocating, New checks that the model fits in the memory left
+// (an error naming dims otherwise; see [Config.ModelBytes]).
 func New(cfg Config, rng *rand.Rand) (*Model, error) {
 	cfg = cfg.Clone()
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkModelMemory(cfg); err != nil {
 		return nil, err
 	}
 	if rng == nil {
