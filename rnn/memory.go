@@ -11,7 +11,7 @@ import (
 // above it is reported as maxBytes (4 EiB), far above every machine.
 const maxBytes = int64(1) << 62
 
-// memCheck is the check New and Build make before they allocate
+// memCheck is the check New, Load and Build make before they allocate
 // (tests replace it).
 var memCheck = memlimit.Check
 

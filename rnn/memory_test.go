@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -241,7 +242,7 @@ func with(c Config, mod func(*Config)) Config {
 
 func memlimitFormat(n int64) string { return memlimit.Format(n) }
 
-// New and Build check the memory before they allocate: hidden_size
+// New, Load and Build check the memory before they allocate: hidden_size
 // 46000 without a mask (8 GiB of w_rec alone) and an absurd batch × steps
 // are errors naming the setting, not a fatal "out of memory".
 func TestMemoryCheckBeforeAllocating(t *testing.T) {
@@ -284,7 +285,20 @@ func TestMemoryCheckBeforeAllocating(t *testing.T) {
 	if _, err := m.Forward(nil, 1<<14, 1<<13); err == nil || !strings.Contains(err.Error(), "is not allowed: it would need about") {
 		t.Fatalf("Forward of 16384 × 8192: err = %v", err)
 	}
-	if len(asked) < 3 {
+	path := filepath.Join(t.TempDir(), "m.npz")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(path); err != nil {
+		t.Fatal(err)
+	}
+	memCheck = func(need int64, what string) error {
+		return config.Errorf("%s is not allowed: it would need about %s, and 0 B is available (test)", what, memlimit.Format(need))
+	}
+	if _, _, err := Load(path); err == nil || !strings.HasPrefix(err.Error(), "rnn: checkpoint "+path+": dims = [2 16 1] is not allowed: it would need about") {
+		t.Fatalf("Load with no memory left: err = %v", err)
+	}
+	if len(asked) < 4 {
 		t.Fatalf("memory checks made: %q", asked)
 	}
 }
