@@ -1,7 +1,6 @@
 package rnn
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -218,13 +217,8 @@ func (ck *checkpoint) readConfig() error {
 	if !ok || len(cj.Shape) != 1 {
 		return ck.invalid("config_json", fmt.Sprintf("an array of %s of shape %s", dtypeName(cj.Data), shapeText(cj.Shape)), "must be a 1-d uint8 array holding the config as JSON bytes")
 	}
-	if err := config.CheckJSON(b); err != nil {
-		return ck.fail("config_json: %v", err)
-	}
-	cfg := DefaultConfig()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
+	cfg, err := decodeConfig(b)
+	if err != nil {
 		return ck.fail("config_json: %v", err)
 	}
 	cfg.MaskFile = "" // the masks are the stored arrays

@@ -145,6 +145,8 @@ func TestInvalidConfigs(t *testing.T) {
 		{"engine", `{"engine": "cuda"}`, `engine = "cuda" is not allowed: must be "fused" or "unrolled"`},
 		{"dtype", `{"dtype": "float16"}`, `dtype = "float16" is not allowed: must be "float32" or "float64"`},
 		{"trailing data", `{} {}`, "unexpected data after the JSON"},
+		{"key in another case", `{"dims": [1, 5, 1], "DIMS": [2, 6, 2]}`, `key "DIMS" is not allowed: keys are case-sensitive (the key is "dims")`},
+		{"key twice", `{"dt": 1, "dt": 2}`, `key "dt" appears twice`},
 		{"wrong type", `{"dt": "ten"}`, "dt"},
 	}
 	for _, c := range cases {
