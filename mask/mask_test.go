@@ -3,7 +3,6 @@ package mask_test
 import (
 	"math"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/dale-rnn/dale/mask"
@@ -607,46 +606,4 @@ func errorsAs(err error, target **mask.ConfigError) bool {
 		*target = ce
 	}
 	return ok
-}
-
-// FuzzFromJSON: no input panics; every mask built has consistent shapes.
-// Plain "go test" runs the seed corpus below.
-func FuzzFromJSON(f *testing.F) {
-	for _, s := range []string{
-		`{"type": "multi_area_ei", "dims": [2, 30, 1], "n_areas": [10, 20], "area_connectivities": [[1, 0.5], [0.2, 1]], "exc_pct": 0.5}`,
-		`{"type": "multi_area", "n_areas": 5, "area_connectivities": [0.1, 0.2, 0.3], "input_areas": [4], "readout_areas": [0, 1]}`,
-		`{"type": "random_input", "dims": [1, 20, 1], "input_spar": 0.5, "readout_spar": 0.5, "overlap": false}`,
-		`{"type": "multi_io", "dims": [2, 3, 1], "input_dims": [1, 1], "input_table": [[1, 0, 1], [0, 1, 0]]}`,
-		`{"type": "multi_area_ei", "n_areas": [1e300], "dims": [1e20, -0, 1]}`,
-		`{"type": "multi_area_ei", "n_areas": [[2]], "area_connectivities": [[[1]]], "seed": 99999999999999999999999}`,
-		`{"type": "multi_area_ei", "dims": [1, 1, 1], "n_areas": 1, "exc_pct": 0.999}`,
-		`{"type":"multi_io","input_table":[[1]],"readout_table":null,"dims":[1,1,1]}`,
-		`{"type": "multi_area_ei", "inter_area_connections": [false, false, false, false], "inh_readout": false}`,
-		"{\"type\": \"multi_area\", \"n_areas\": 9223372036854775807}",
-		`{"type": "multi_area", "input_areas": [9223372036854775807]}`,
-		`{`, `}`, `null`, `"x"`, `{"type": null}`, `{"type": "multi_area", "dims": null}`,
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := mask.FromJSON(data)
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "mask: ") || strings.Contains(err.Error(), "\n") {
-				t.Fatalf("error %q is not one line starting with \"mask: \"", err)
-			}
-			return
-		}
-		d := m.Dims()
-		in, h, out := m.Masks()
-		if in.Rows != d[0] || in.Cols != d[1] || h.Rows != d[1] || h.Cols != d[1] || out.Rows != d[1] || out.Cols != d[2] {
-			t.Fatalf("dims %v but masks %d×%d, %d×%d, %d×%d", d, in.Rows, in.Cols, h.Rows, h.Cols, out.Rows, out.Cols)
-		}
-		for _, x := range h.Data {
-			if x != 0 && x != 1 && x != -1 {
-				t.Fatalf("hidden entry %v", x)
-			}
-		}
-		_ = m.Specs().String()
-		_ = mask.AreaOf(m)
-	})
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/dale-rnn/dale/config"
@@ -347,23 +348,57 @@ func ParseConfig(r io.Reader) (Config, error) {
 	if len(data) > maxConfigBytes {
 		return Config{}, fmt.Errorf("rnn: config: more than %d MiB of JSON", maxConfigBytes>>20)
 	}
-	if err := config.CheckJSON(data); err != nil {
-		return Config{}, fmt.Errorf("rnn: config: %v", err)
-	}
-	cfg := DefaultConfig()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
+	cfg, err := decodeConfig(data)
+	if err != nil {
 		return Config{}, fmt.Errorf("rnn: config: %w", err)
-	}
-	if dec.More() {
-		return Config{}, fmt.Errorf("rnn: config: unexpected data after the JSON object")
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
 }
+
+// decodeConfig reads JSON over the defaults strictly: one value, no key
+// twice, no unknown key, and keys spelt exactly as the json tags
+// (encoding/json would take "DIMS" for "dims", so {"dims": …, "DIMS": …}
+// would silently keep the second).
+func decodeConfig(data []byte) (Config, error) {
+	if err := config.CheckJSON(data); err != nil {
+		return Config{}, err
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(data, &keys) == nil {
+		for k := range keys {
+			if configKeys[k] {
+				continue
+			}
+			for tag := range configKeys {
+				if strings.EqualFold(k, tag) {
+					return Config{}, fmt.Errorf("key %q is not allowed: keys are case-sensitive (the key is %q)", k, tag)
+				}
+			}
+		}
+	}
+	cfg := DefaultConfig()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// configKeys are the JSON keys of Config.
+var configKeys = func() map[string]bool {
+	m := map[string]bool{}
+	t := reflect.TypeOf(Config{})
+	for i := 0; i < t.NumField(); i++ {
+		if k, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); k != "" && k != "-" {
+			m[k] = true
+		}
+	}
+	return m
+}()
 
 // LoadConfig reads a JSON config file; relative .npy/.npz paths in it are
 // taken relative to the file's directory.

@@ -3,6 +3,7 @@ package rnn
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -144,6 +145,8 @@ func TestInvalidConfigs(t *testing.T) {
 		{"engine", `{"engine": "cuda"}`, `engine = "cuda" is not allowed: must be "fused" or "unrolled"`},
 		{"dtype", `{"dtype": "float16"}`, `dtype = "float16" is not allowed: must be "float32" or "float64"`},
 		{"trailing data", `{} {}`, "unexpected data after the JSON"},
+		{"key in another case", `{"dims": [1, 5, 1], "DIMS": [2, 6, 2]}`, `key "DIMS" is not allowed: keys are case-sensitive (the key is "dims")`},
+		{"key twice", `{"dt": 1, "dt": 2}`, `key "dt" appears twice`},
 		{"wrong type", `{"dt": "ten"}`, "dt"},
 	}
 	for _, c := range cases {
@@ -166,6 +169,23 @@ func TestInvalidModelInputs(t *testing.T) {
 	badNPY := filepath.Join(dir, "w.npy")
 	if err := npz.WriteNPYFile(badNPY, npz.Array{Shape: []int{3, 3}, Data: make([]float32, 9)}); err != nil {
 		t.Fatal(err)
+	}
+	nanNPY, hugeNPY, infNPY := filepath.Join(dir, "nan.npy"), filepath.Join(dir, "huge.npy"), filepath.Join(dir, "inf.npy")
+	nan := make([]float32, 16)
+	nan[6] = float32(math.NaN())
+	huge := make([]float64, 16)
+	huge[1] = 1e300 // finite as float64, +Inf as the model's float32
+	for _, f := range []struct {
+		path string
+		a    npz.Array
+	}{
+		{nanNPY, npz.Array{Shape: []int{4, 4}, Data: nan}},
+		{hugeNPY, npz.Array{Shape: []int{4, 4}, Data: huge}},
+		{infNPY, npz.Array{Shape: []int{4}, Data: []float64{0, 0, math.Inf(-1), 0}}},
+	} {
+		if err := npz.WriteNPYFile(f.path, f.a); err != nil {
+			t.Fatal(err)
+		}
 	}
 	noKeys := filepath.Join(dir, "m.npz")
 	if err := npz.Write(noKeys, npz.Array{Name: "other", Shape: []int{1}, Data: []float32{1}}); err != nil {
@@ -195,7 +215,12 @@ func TestInvalidModelInputs(t *testing.T) {
 			c.Masks.Readout = ones(8)
 			c.Dale = &yes
 		}, "neuron 3 is inhibitory in masks.hidden but excitatory in masks.readout"},
-		{"weights npy shape", func(c *Config) { c.Weights = Strings{"uniform", badNPY, "uniform"} }, "array has shape [3 3], want [4 4]"},
+		{"weights npy shape", func(c *Config) { c.Weights = Strings{"uniform", badNPY, "uniform"} }, `weights[1] = "` + badNPY + `" is not allowed: the array has shape [3 3], and it must have shape [4 4]`},
+		{"weights npy NaN", func(c *Config) { c.Weights = Strings{"uniform", nanNPY, "uniform"} }, `weights[1] = "` + nanNPY + `" is not allowed: its element [1, 2] is NaN, and weights must be finite`},
+		{"weights npy Inf as float32", func(c *Config) { c.Weights = Strings{"uniform", hugeNPY, "uniform"} }, `weights[1] = "` + hugeNPY + `" is not allowed: its element [0, 1] is 1e+300, which is +Inf as float32 (the config's dtype), and weights must be finite`},
+		{"biases npy Inf", func(c *Config) { c.Biases = Strings{infNPY, "zero"} }, `biases[0] = "` + infNPY + `" is not allowed: its element [2] is -Inf, and biases must be finite`},
+		{"biases npy shape", func(c *Config) { c.Biases = Strings{"zero", infNPY} }, `biases[1] = "` + infNPY + `" is not allowed: the array has shape [4], and it must have shape [2]`},
+		{"plasticity npy range", func(c *Config) { c.Plasticity = Plasticities{{Value: 1}, {File: hugeNPY}, {Value: 1}} }, `plasticity[1] = "` + hugeNPY + `" is not allowed: its element [0, 1] is 1e+300, and plasticity values must be in [0, 1]`},
 		{"weights npy missing", func(c *Config) { c.Weights = Strings{filepath.Join(dir, "nope.npy")} }, "nope.npy"},
 		{"mask file keys", func(c *Config) { c.MaskFile = noKeys }, "has none of the arrays input, hidden, readout (it has [other])"},
 		{"mask file shape", func(c *Config) { c.MaskFile = badShape }, `array "hidden" has shape [2 2], want [4 4]`},

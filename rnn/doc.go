@@ -47,4 +47,14 @@
 // engines: "fused" (the whole time loop as one op over BLAS, with a
 // hand-written backward through time) or "unrolled" (a plain per-step
 // gorgonia graph, the reference).
+//
+// # Input that is checked
+//
+// Nothing a config, a weight file or a checkpoint holds makes the package
+// panic or run out of memory: [Load] and [New] check every parameter array
+// (dtype, shape, finite values) and mask before building a model, and
+// [Config.ModelBytes] and [Config.GraphBytes] estimate the memory a model
+// and its graphs take before anything is allocated; New, Load and
+// [Model.Build] refuse what would not fit in the memory left
+// (internal/memlimit), with an error naming the setting.
 package rnn

@@ -74,7 +74,9 @@ type Graph struct {
 // benchmarks) calls blas.UseInGorgonia itself.
 var gorgoniaBLAS sync.Once
 
-// Build builds a graph for a fixed batch size and number of steps.
+// Build builds a graph for a fixed batch size and number of steps. It
+// checks first that the graph fits in the memory left, counting a graph
+// in Train mode with its gradients (see [Config.GraphBytes]).
 func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 	gorgoniaBLAS.Do(blas.UseInGorgonia)
 	if batch <= 0 || steps <= 0 {
@@ -85,6 +87,9 @@ func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 	}
 	if mode != Train && mode != Eval {
 		return nil, config.Errorf("rnn: build: mode = %d is not allowed: must be rnn.Train or rnn.Eval", int(mode))
+	}
+	if err := memCheck(m.cfg.GraphBytes(batch, steps, mode == Train), fmt.Sprintf("rnn: build: batch = %d, steps = %d", batch, steps)); err != nil {
+		return nil, err
 	}
 	in, n, out := m.cfg.Dims[0], m.cfg.Dims[1], m.cfg.Dims[2]
 	g := G.NewGraph()

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/internal/analysis"
 	"github.com/dale-rnn/dale/npz"
 )
@@ -125,31 +126,39 @@ func signName(s int) string {
 }
 
 // drawWeights returns a rows×cols matrix drawn per spec (uniform or normal
-// with 1/√fan_in scaling, fan_in = rows), or read from an .npy file.
-func drawWeights(field, spec string, rows, cols int, rng *rand.Rand) ([]float64, error) {
+// with 1/√fan_in scaling, fan_in = rows), or read from an .npy file whose
+// values must be finite in the model's dtype (f32: float32).
+func drawWeights(field, spec string, rows, cols int, f32 bool, rng *rand.Rand) ([]float64, error) {
+	switch spec {
+	case "uniform", "normal":
+	default:
+		return readNPYShape(field, spec, []int{rows, cols}, f32, "weights")
+	}
 	w := make([]float64, rows*cols)
 	s := 1 / math.Sqrt(float64(rows))
-	switch spec {
-	case "uniform":
+	if spec == "uniform" {
 		for i := range w {
 			w[i] = (2*rng.Float64() - 1) * s
 		}
-	case "normal":
+	} else {
 		for i := range w {
 			w[i] = rng.NormFloat64() * s
 		}
-	default:
-		return readNPYShape(field, spec, []int{rows, cols})
 	}
 	return w, nil
 }
 
-// drawBias returns a bias of length n drawn per spec with fan_in fanIn.
-func drawBias(field, spec string, n, fanIn int, rng *rand.Rand) ([]float64, error) {
+// drawBias returns a bias of length n drawn per spec with fan_in fanIn,
+// or read from an .npy file as drawWeights does.
+func drawBias(field, spec string, n, fanIn int, f32 bool, rng *rand.Rand) ([]float64, error) {
+	switch spec {
+	case "zero", "uniform", "normal":
+	default:
+		return readNPYShape(field, spec, []int{n}, f32, "biases")
+	}
 	b := make([]float64, n)
 	s := 1 / math.Sqrt(float64(fanIn))
 	switch spec {
-	case "zero":
 	case "uniform":
 		for i := range b {
 			b[i] = (2*rng.Float64() - 1) * s
@@ -158,30 +167,35 @@ func drawBias(field, spec string, n, fanIn int, rng *rand.Rand) ([]float64, erro
 		for i := range b {
 			b[i] = rng.NormFloat64() * s
 		}
-	default:
-		return readNPYShape(field, spec, []int{n})
 	}
 	return b, nil
 }
 
-// readNPYShape reads an .npy file and checks its shape (a 1-d array of the
-// right length is accepted for a vector only).
-func readNPYShape(field, path string, shape []int) ([]float64, error) {
+// readNPYShape reads an .npy file named by the config field, checks its
+// shape and that every value is finite once converted to the model's
+// dtype (f32: float32, where 1e300 becomes +Inf); what names the values in
+// the error ("weights", "biases", "plasticity"). Errors read
+// `rnn: weights[1] = "w.npy" is not allowed: its element [0, 3] is NaN, and weights must be finite`.
+func readNPYShape(field, path string, shape []int, f32 bool, what string) ([]float64, error) {
+	bad := func(allowed string, args ...any) error {
+		return config.Invalid("rnn", field, path, allowed, args...)
+	}
 	a, err := npz.ReadNPYFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("rnn: %s = %q: %w", field, path, err)
 	}
 	if !sameShape(a.Shape, shape) {
-		return nil, fmt.Errorf("rnn: %s = %q: array has shape %v, want %v", field, path, a.Shape, shape)
+		return nil, bad("the array has shape %s, and it must have shape %s", shapeText(a.Shape), shapeText(shape))
 	}
 	v, err := a.Float64()
 	if err != nil {
 		return nil, fmt.Errorf("rnn: %s = %q: %w", field, path, err)
 	}
-	for i, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("rnn: %s = %q: element %d is %v: must be finite", field, path, i, x)
+	if i, x := firstNonFinite(v, f32); i >= 0 {
+		if y := v[i]; f32 && !math.IsNaN(y) && !math.IsInf(y, 0) {
+			return nil, bad("its element %s is %v, which is %v as float32 (the config's dtype), and %s must be finite", elementIndex(i, shape), y, x, what)
 		}
+		return nil, bad("its element %s is %v, and %s must be finite", elementIndex(i, shape), x, what)
 	}
 	return v, nil
 }

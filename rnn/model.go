@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"gorgonia.org/tensor"
+
+	"github.com/dale-rnn/dale/config"
 )
 
 // Model is a CTRNN: its configuration, its masks and its raw parameters.
@@ -55,10 +57,16 @@ const (
 
 // New builds a model from cfg, drawing the initial weights from rng (or, when
 // rng is nil, from a generator seeded with cfg.Seed). Files named in cfg
-// (.npy weights, biases and plasticity, the .npz masks) are read here.
+// (.npy weights, biases and plasticity, the .npz masks) are read here; an
+// .npy array must have the layer's shape and values that are finite in the
+// config's dtype. Before allocating, New checks that the model fits in the
+// memory left (an error naming dims otherwise; see [Config.ModelBytes]).
 func New(cfg Config, rng *rand.Rand) (*Model, error) {
 	cfg = cfg.Clone()
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkModelMemory(cfg); err != nil {
 		return nil, err
 	}
 	if rng == nil {
@@ -73,13 +81,14 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 		return nil, err
 	}
 	shapes := cfg.shapes()
+	f32 := cfg.DType != Float64
 	var raw [3][]float64
 	for i := range raw {
 		field := fmt.Sprintf("weights[%d]", i)
 		if len(cfg.Weights) == 1 {
 			field = "weights"
 		}
-		if raw[i], err = drawWeights(field, layerEntry(cfg.Weights, i), shapes[i][0], shapes[i][1], rng); err != nil {
+		if raw[i], err = drawWeights(field, layerEntry(cfg.Weights, i), shapes[i][0], shapes[i][1], f32, rng); err != nil {
 			return nil, err
 		}
 		prepareRaw(raw[i], m.masks[i], m.dale)
@@ -114,7 +123,7 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 		if len(cfg.Biases) > 1 {
 			field = fmt.Sprintf("biases[%d]", i+len(cfg.Biases)-2)
 		}
-		b, err := drawBias(field, bs[i], p.Value.Shape()[0], n, rng)
+		b, err := drawBias(field, bs[i], p.Value.Shape()[0], n, f32, rng)
 		if err != nil {
 			return nil, err
 		}
@@ -132,12 +141,12 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 		case pl.Values != nil:
 			vals = append([]float64(nil), pl.Values...)
 		case pl.File != "":
-			if vals, err = readNPYShape(field, pl.File, []int{shapes[i][0], shapes[i][1]}); err != nil {
+			if vals, err = readNPYShape(field, pl.File, []int{shapes[i][0], shapes[i][1]}, false, "plasticity values"); err != nil {
 				return nil, err
 			}
 			for j, v := range vals {
 				if !(v >= 0 && v <= 1) {
-					return nil, fmt.Errorf("rnn: %s = %q: element %d is %v: must be in [0, 1]", field, pl.File, j, v)
+					return nil, config.Invalid("rnn", field, pl.File, "its element %s is %v, and plasticity values must be in [0, 1]", elementIndex(j, shapes[i][:]), v)
 				}
 			}
 		case pl.Value != 1:
