@@ -101,6 +101,9 @@ type Outcome struct {
 // a *FailedError. A cancelled ctx stops the run cleanly (train writes a
 // checkpoint) and it is still reported.
 func Train(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, error) {
+	if err := r.CheckMemory(); err != nil {
+		return nil, err
+	}
 	model, err := rnn.New(r.Model, nil)
 	if err != nil {
 		return nil, inSection("model", err)
@@ -146,6 +149,9 @@ func Resume(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, 
 		return nil, err
 	}
 	defer lock.Unlock()
+	if err := r.CheckMemory(); err != nil {
+		return nil, err
+	}
 	tr, err := train.OpenResume(dir, r.Task, r.trainOptions(dir, o))
 	if err != nil {
 		return nil, err
@@ -343,6 +349,9 @@ const MaxFreshTrials = 100000
 func (d *Dir) Fresh(m *rnn.Model, seed uint64, trials int) (*Evaluation, error) {
 	if trials <= 0 || trials > MaxFreshTrials {
 		return nil, invalid("trials", trials, "must be in [1, %d]", MaxFreshTrials)
+	}
+	if err := d.checkFreshMemory(m, trials); err != nil {
+		return nil, err
 	}
 	bs, err := train.EvalBatches(d.Task, seed, trials, d.Train.BatchSize)
 	if err != nil {

@@ -165,6 +165,15 @@ func TestHostilePass(t *testing.T) {
 		{"curriculum changes dt", func() []string {
 			return []string{"train", "--config", pdm(`, "curriculum": [{"params": {"dt": 20}, "threshold": 0.5}]`), "--out", out}
 		}, "curriculum[0].params"},
+		{"batch_size 5e6", func() []string {
+			return []string{"train", "--config", pdm(`, "train": {"batch_size": 5000000}`), "--out", out}
+		}, "train.batch_size = 5000000 is not allowed: the run would need about"},
+		{"eval_trials 5e6", func() []string {
+			return []string{"train", "--config", pdm(`, "train": {"eval_trials": 5000000}`), "--out", out}
+		}, "train.eval_trials = 5000000 is not allowed: the run would need about"},
+		{"a 1e7 ms period", func() []string {
+			return []string{"train", "--config", cfg(`{"task": {"name": "pdm", "params": {"timing": {"stimulus": 1e7}}}}`), "--out", out}
+		}, "task.params.timing = trials of up to"},
 		{"losses not a list", func() []string {
 			return []string{"train", "--config", pdm(`, "train": {"losses": {"type": "mse"}}`), "--out", out}
 		}, "losses"},

@@ -82,6 +82,9 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 	if err := drun.CheckNewDir(out, "--out"); err != nil {
 		return err
 	}
+	if err := r.CheckMemory(); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "dale train: %s, %d neurons, %s engine, BLAS %s; %d steps of %d trials; run directory %s\n",
 		r.Task.Name(), r.Model.Dims[1], r.Model.Engine, blas.Name(), r.Train.Steps, r.Train.BatchSize, out)
 	oc, err := drun.Train(ctx, r, out, drun.Options{Output: e.stderr, Quiet: *quiet})
