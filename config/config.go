@@ -275,3 +275,110 @@ func zeroJSON(raw json.RawMessage) bool {
 	f, err := strconv.ParseFloat(s, 64)
 	return err == nil && f == 0 && !math.IsNaN(f)
 }
+
+// ExactKeys checks that every key of the JSON data names a field of v's
+// type exactly as its json tag spells it. encoding/json matches keys to
+// fields without regard to case, so {"Steps": 5} would set steps and
+// {"steps": 5, "STEPS": 6} would keep 6 although CheckJSON saw two keys;
+// a config is spelled one way. It walks nested structs, slices, arrays,
+// maps and pointers; a type that decodes itself (json.Unmarshaler, such as
+// json.RawMessage) is left to its own decoder. v is a value or a pointer
+// of the type data decodes into.
+func ExactKeys(data []byte, v any) error {
+	var x any
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	if err := d.Decode(&x); err != nil {
+		return nil // the decoder reports it
+	}
+	return exactKeys(x, reflect.TypeOf(v), "")
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+func exactKeys(x any, t reflect.Type, path string) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || reflect.PointerTo(t).Implements(unmarshalerType) || t.Implements(unmarshalerType) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := x.(map[string]any)
+		if !ok {
+			return nil
+		}
+		fields := map[string]reflect.Type{}
+		collectFields(t, fields)
+		for k, val := range obj {
+			ft, ok := fields[k]
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			if !ok {
+				for name := range fields {
+					if strings.EqualFold(name, k) {
+						return &Error{Field: p, Value: "(a key)", Allowed: fmt.Sprintf("keys are spelled exactly; did you mean %q?", name)}
+					}
+				}
+				continue // unknown: the decoder reports it
+			}
+			if err := exactKeys(val, ft, p); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		list, ok := x.([]any)
+		if !ok {
+			return nil
+		}
+		for i, val := range list {
+			if err := exactKeys(val, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		obj, ok := x.(map[string]any)
+		if !ok {
+			return nil
+		}
+		for k, val := range obj {
+			if err := exactKeys(val, t.Elem(), path+"."+k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// collectFields maps the JSON names of t's fields (embedded structs'
+// included) to their types.
+func collectFields(t reflect.Type, into map[string]reflect.Type) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				collectFields(ft, into)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		into[name] = f.Type
+	}
+}

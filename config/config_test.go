@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -77,6 +78,36 @@ func TestRejectDefaultZeros(t *testing.T) {
 		{`[1]`, ""},
 	} {
 		err := RejectDefaultZeros("train", []byte(c.in), &defaults)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.in, err)
+		case c.want != "" && (err == nil || !strings.HasPrefix(err.Error(), c.want)):
+			t.Errorf("%s: error %v, want %q", c.in, err, c.want)
+		}
+	}
+}
+
+func TestExactKeys(t *testing.T) {
+	type inner struct {
+		Delay float64 `json:"delay"`
+	}
+	type cfg struct {
+		Steps  int              `json:"steps"`
+		Timing inner            `json:"timing"`
+		List   []inner          `json:"list"`
+		Raw    json.RawMessage  `json:"raw"`
+		ByName map[string]inner `json:"by_name"`
+	}
+	for _, c := range []struct{ in, want string }{
+		{`{"steps": 1, "timing": {"delay": 2}, "list": [{"delay": 1}], "raw": {"ANY": 1}, "by_name": {"a": {"delay": 1}}}`, ""},
+		{`{"Steps": 1}`, `Steps = (a key) is not allowed: keys are spelled exactly; did you mean "steps"?`},
+		{`{"steps": 1, "STEPS": 2}`, `STEPS = (a key)`},
+		{`{"timing": {"Delay": 2}}`, `timing.Delay = (a key)`},
+		{`{"list": [{}, {"DELAY": 1}]}`, `list[1].DELAY = (a key)`},
+		{`{"by_name": {"x": {"dElay": 1}}}`, `by_name.x.dElay = (a key)`},
+		{`{"unknown": 1}`, ""}, // the decoder's to report
+	} {
+		err := ExactKeys([]byte(c.in), cfg{})
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: %v", c.in, err)

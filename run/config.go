@@ -86,6 +86,9 @@ func Parse(data []byte, source string) (Config, error) {
 	if err := config.CheckJSON(data); err != nil {
 		return Config{}, fmt.Errorf("config %s: %v", source, err)
 	}
+	if err := config.ExactKeys(data, Config{}); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", source, err)
+	}
 	if err := config.RejectDefaultZeros("", data, Config{HiddenSize: rnn.DefaultConfig().Dims[1]}); err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", source, err)
 	}

@@ -178,6 +178,9 @@ func decodeStrict(data []byte, v any) error {
 	if err := config.CheckJSON(data); err != nil {
 		return err
 	}
+	if err := config.ExactKeys(data, v); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

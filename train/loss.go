@@ -166,6 +166,9 @@ func (s *LossSpec) UnmarshalJSON(b []byte) error {
 // ("train: losses[2]").
 func decodeLossSpec(b []byte, field string) (LossSpec, error) {
 	var p lossSpecJSON
+	if err := config.ExactKeys(b, p); err != nil {
+		return LossSpec{}, config.Errorf("%s.%v", field, err)
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&p); err != nil {

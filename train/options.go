@@ -191,6 +191,9 @@ func (o *Options) UnmarshalJSON(data []byte) error {
 		Losses    json.RawMessage `json:"losses"`
 		Schedule  json.RawMessage `json:"schedule"`
 	}{plain: &p}
+	if err := config.ExactKeys(data, plain{}); err != nil {
+		return config.Wrap("train", err)
+	}
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&aux); err != nil {

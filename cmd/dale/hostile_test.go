@@ -174,6 +174,16 @@ func TestHostilePass(t *testing.T) {
 		{"a 1e7 ms period", func() []string {
 			return []string{"train", "--config", cfg(`{"task": {"name": "pdm", "params": {"timing": {"stimulus": 1e7}}}}`), "--out", out}
 		}, "task.params.timing = trials of up to"},
+		{"a key in another case", func() []string { return []string{"train", "--config", pdm(`, "Seed": 3`), "--out", out} }, `did you mean "seed"`},
+		{"a train key twice in two cases", func() []string {
+			return []string{"train", "--config", pdm(`, "train": {"steps": 3, "STEPS": 4}`), "--out", out}
+		}, "train.STEPS"},
+		{"a task parameter in another case", func() []string {
+			return []string{"train", "--config", cfg(`{"task": {"name": "pdm", "params": {"timing": {"Stimulus": 5}}}}`), "--out", out}
+		}, "task.params.timing.Stimulus"},
+		{"a loss key in another case", func() []string {
+			return []string{"train", "--config", pdm(`, "train": {"losses": [{"type": "mse", "Lambda": 2}]}`), "--out", out}
+		}, "Lambda"},
 		{"losses not a list", func() []string {
 			return []string{"train", "--config", pdm(`, "train": {"losses": {"type": "mse"}}`), "--out", out}
 		}, "losses"},
