@@ -1,6 +1,7 @@
 package rnn
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -154,7 +155,7 @@ func cloneData(d any) any {
 // that would not fit in the memory left (see [Config.ModelBytes]) is an
 // error too.
 func Load(path string) (*Model, map[string]npz.Array, error) {
-	arrs, err := npz.Read(path)
+	arrs, err := npz.ReadWith(path, npz.Options{MaxBytes: checkpointBound(path)})
 	if err != nil {
 		if strings.Contains(err.Error(), path) {
 			return nil, nil, fmt.Errorf("rnn: checkpoint: %w", err)
@@ -173,6 +174,36 @@ func Load(path string) (*Model, map[string]npz.Array, error) {
 		}
 	}
 	return m, extra, nil
+}
+
+// checkpointBound is the most memory Load lets a checkpoint's arrays take:
+// a model's parameters, masks and effective weights with a trainer's
+// state (moments, plasticity) take a few times the model's own bytes, so
+// 8 × ModelBytes of the config the checkpoint declares, plus 64 MiB for
+// what else it holds; a checkpoint without a readable config gets npz's
+// default, and the error comes from reading it.
+func checkpointBound(path string) int64 {
+	arrs, err := npz.ReadWith(path, npz.Options{Names: []string{"config_json"}, MaxBytes: 16 << 20})
+	if err != nil {
+		return 0
+	}
+	cj, ok := arrs["config_json"]
+	if !ok {
+		return 0
+	}
+	b, ok := cj.Data.([]uint8)
+	if !ok {
+		return 0
+	}
+	cfg, err := ParseConfig(bytes.NewReader(b))
+	if err != nil {
+		return 0
+	}
+	mb := cfg.ModelBytes()
+	if mb <= 0 || mb > (1<<62)/8 {
+		return 0
+	}
+	return 8*mb + 64<<20
 }
 
 // checkpoint is one checkpoint being loaded.

@@ -20,7 +20,13 @@ const minAbsWeight = 1e-6
 func loadMasks(cfg Config) (Masks, error) {
 	ms := Masks{Input: cloneF(cfg.Masks.Input), Hidden: cloneF(cfg.Masks.Hidden), Readout: cloneF(cfg.Masks.Readout)}
 	if cfg.MaskFile != "" {
-		arrs, err := npz.Read(cfg.MaskFile)
+		// Only the three masks are read: other arrays of the file are not
+		// decoded at all.
+		bound := int64(0)
+		for _, sh := range cfg.shapes() {
+			bound += 8 * int64(sh[0]) * int64(sh[1]) // float64 at most
+		}
+		arrs, err := npz.ReadWith(cfg.MaskFile, npz.Options{Names: layerNames[:], MaxBytes: bound})
 		if err != nil {
 			return Masks{}, fmt.Errorf("rnn: masks = %q: %w", cfg.MaskFile, err)
 		}
@@ -46,7 +52,13 @@ func loadMasks(cfg Config) (Masks, error) {
 			*dst[i] = v
 		}
 		if found == 0 {
-			return Masks{}, fmt.Errorf("rnn: masks = %q has none of the arrays input, hidden, readout (it has %v)", cfg.MaskFile, npz.Names(arrs))
+			var names []string
+			if infos, err := npz.List(cfg.MaskFile); err == nil {
+				for _, in := range infos {
+					names = append(names, in.Name)
+				}
+			}
+			return Masks{}, fmt.Errorf("rnn: masks = %q has none of the arrays input, hidden, readout (it has %v)", cfg.MaskFile, names)
 		}
 	}
 	shapes := cfg.shapes()

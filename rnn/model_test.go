@@ -1,18 +1,20 @@
 package rnn
 
 import (
+	"archive/zip"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
-	"github.com/dale-rnn/dale/npz"
-
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/dale-rnn/dale/npz"
 )
 
 // eiMasks returns signed masks for dims (in, n, out): neurons from nE on are
@@ -958,5 +960,54 @@ func TestBuildErrors(t *testing.T) {
 	}
 	if _, err := m.Forward(make([]float32, 3), 2, 2); err == nil || !strings.Contains(err.Error(), "want batch 2 × steps 2 × inputs 1 = 4") {
 		t.Errorf("Forward with 3 inputs for 2×2×1: err = %v", err)
+	}
+}
+
+// A masks file's other arrays are never decoded: a 64 MiB array of zeros
+// beside the masks costs nothing to load the masks.
+func TestMaskFileReadsOnlyMasks(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "masks.npz")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	add := func(name string, shape []int, data any) {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := npz.WriteNPY(w, shape, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ones := func(n int) []float64 {
+		o := make([]float64, n)
+		for i := range o {
+			o[i] = 1
+		}
+		return o
+	}
+	add("input", []int{2, 8}, ones(16))
+	add("hidden", []int{8, 8}, ones(64))
+	add("readout", []int{8, 1}, ones(8))
+	add("junk", []int{8 << 20}, make([]float64, 8<<20))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	cfg := DefaultConfig()
+	cfg.Dims = []int{2, 8, 1}
+	cfg.MaskFile = path
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if _, err := New(cfg, rand.New(rand.NewPCG(1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if d := after.TotalAlloc - before.TotalAlloc; d > 16<<20 {
+		t.Errorf("loading the masks allocated %d MiB: the 64 MiB junk array was decoded", d>>20)
 	}
 }
