@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/dale-rnn/dale/config"
-	"github.com/dale-rnn/dale/internal/analysis"
+	"github.com/dale-rnn/dale/internal/linalg"
 	"github.com/dale-rnn/dale/npz"
 )
 
@@ -307,9 +307,9 @@ func balanceEI(w, eff []float64, n int, mode string) {
 }
 
 // spectralRadius returns the largest eigenvalue modulus of the n×n matrix a
-// (analysis.SpectralRadius), for spectral_radius.
+// (linalg.SpectralRadius), for spectral_radius.
 func spectralRadius(a []float64, n int) (float64, error) {
-	r, err := analysis.SpectralRadius(a, n)
+	r, err := linalg.SpectralRadius(a, n)
 	if err != nil {
 		return 0, fmt.Errorf("rnn: spectral_radius: %w", err)
 	}

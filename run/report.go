@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/dale-rnn/dale/batch"
-	"github.com/dale-rnn/dale/internal/analysis"
+	"github.com/dale-rnn/dale/analysis"
 	"github.com/dale-rnn/dale/internal/figure"
 	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/rnn"

@@ -3,7 +3,7 @@ package analysis_test
 import (
 	"fmt"
 
-	"github.com/dale-rnn/dale/internal/analysis"
+	"github.com/dale-rnn/dale/analysis"
 )
 
 // PCA of four observations of three variables that vary along one line

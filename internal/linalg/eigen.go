@@ -1,4 +1,4 @@
-package analysis
+package linalg
 
 import (
 	"cmp"
@@ -20,14 +20,14 @@ import (
 // or when the eigen decomposition fails.
 func Eigenvalues(w []float64, n int) ([]complex128, error) {
 	if n < 1 {
-		return nil, fmt.Errorf("analysis: eigenvalues: n = %d is not allowed: must be ≥ 1", n)
+		return nil, fmt.Errorf("eigenvalues: n = %d is not allowed: must be ≥ 1", n)
 	}
 	if len(w) != n*n {
-		return nil, fmt.Errorf("analysis: eigenvalues: matrix has %d values: n×n = %d×%d needs %d", len(w), n, n, n*n)
+		return nil, fmt.Errorf("eigenvalues: matrix has %d values: n×n = %d×%d needs %d", len(w), n, n, n*n)
 	}
 	for i, v := range w {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("analysis: eigenvalues: w[%d] (row %d, col %d) = %v is not allowed: must be finite", i, i/n, i%n, v)
+			return nil, fmt.Errorf("eigenvalues: w[%d] (row %d, col %d) = %v is not allowed: must be finite", i, i/n, i%n, v)
 		}
 	}
 	var (
@@ -38,7 +38,7 @@ func Eigenvalues(w []float64, n int) ([]complex128, error) {
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				err = fmt.Errorf("analysis: eigenvalues: %v", r)
+				err = fmt.Errorf("eigenvalues: %v", r)
 			}
 		}()
 		ok = eig.Factorize(mat.NewDense(n, n, slices.Clone(w)), mat.EigenNone)
@@ -48,7 +48,7 @@ func Eigenvalues(w []float64, n int) ([]complex128, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("analysis: eigenvalues: the decomposition of the %d×%d matrix did not converge", n, n)
+		return nil, fmt.Errorf("eigenvalues: the decomposition of the %d×%d matrix did not converge", n, n)
 	}
 	vals := eig.Values(nil)
 	slices.SortStableFunc(vals, func(a, b complex128) int {

@@ -3,7 +3,6 @@ package analysis
 import (
 	"fmt"
 	"math"
-	"math/cmplx"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -127,122 +126,9 @@ func TestPCAErrors(t *testing.T) {
 	}
 }
 
-func TestEigenvalues(t *testing.T) {
-	c, s := math.Cos(0.3), math.Sin(0.3)
-	tests := []struct {
-		name string
-		w    []float64
-		n    int
-		want []complex128
-	}{
-		{"rotation 90°", []float64{0, -1, 1, 0}, 2, []complex128{1i, -1i}},
-		{"rotation 0.3 scaled", []float64{2 * c, -2 * s, 2 * s, 2 * c}, 2, []complex128{complex(2*c, 2*s), complex(2*c, -2*s)}},
-		{"diagonal", []float64{0.5, 0, 0, 0, -3, 0, 0, 0, 2}, 3, []complex128{-3, 2, 0.5}},
-		{"triangular", []float64{1, 5, 7, 0, 4, 2, 0, 0, -0.5}, 3, []complex128{4, 1, -0.5}},
-		{"scalar", []float64{-0.25}, 1, []complex128{-0.25}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := Eigenvalues(tc.w, tc.n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != len(tc.want) {
-				t.Fatalf("got %v, want %v", got, tc.want)
-			}
-			for i := range got {
-				if cmplx.Abs(got[i]-tc.want[i]) > 1e-12 {
-					t.Fatalf("got %v, want %v", got, tc.want)
-				}
-			}
-			rho, err := SpectralRadius(tc.w, tc.n)
-			if err != nil || math.Abs(rho-cmplx.Abs(tc.want[0])) > 1e-12 {
-				t.Fatalf("SpectralRadius = %v, %v; want %v", rho, err, cmplx.Abs(tc.want[0]))
-			}
-		})
-	}
-}
-
-func TestEigenvaluesErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		w    []float64
-		n    int
-		want string
-	}{
-		{"n zero", nil, 0, "n = 0"},
-		{"length", []float64{1, 2, 3}, 2, "3 values"},
-		{"nan", []float64{1, math.NaN(), 3, 4}, 2, "NaN"},
-		{"inf", []float64{1, 2, math.Inf(1), 4}, 2, "+Inf"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Eigenvalues(tc.w, tc.n); err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want one containing %q", err, tc.want)
-			}
-			if _, err := SpectralRadius(tc.w, tc.n); err == nil {
-				t.Fatal("SpectralRadius accepted bad input")
-			}
-		})
-	}
-}
-
 // TestEigenvaluesRandom checks the circular law scale: a random n×n matrix
 // with entries of sd g/√n has spectral radius ≈ g, and eigenvalues of a real
 // matrix come in conjugate pairs.
-func TestEigenvaluesRandom(t *testing.T) {
-	const n = 200
-	rng := rand.New(rand.NewPCG(3, 4))
-	w := make([]float64, n*n)
-	for i := range w {
-		w[i] = 1.5 * rng.NormFloat64() / math.Sqrt(n)
-	}
-	vals, err := Eigenvalues(w, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rho := cmplx.Abs(vals[0]); rho < 1.3 || rho > 1.8 {
-		t.Errorf("spectral radius %v, want ≈ 1.5", rho)
-	}
-	sumIm := 0.0
-	for _, v := range vals {
-		sumIm += imag(v)
-	}
-	if math.Abs(sumIm) > 1e-9 {
-		t.Errorf("imaginary parts sum to %v: conjugate pairs broken", sumIm)
-	}
-}
-
-func variance(x []float64) float64 {
-	m := 0.0
-	for _, v := range x {
-		m += v
-	}
-	m /= float64(len(x))
-	s := 0.0
-	for _, v := range x {
-		s += (v - m) * (v - m)
-	}
-	return s / float64(len(x)-1)
-}
-
-func corr(a, b []float64) float64 {
-	ma, mb := 0.0, 0.0
-	for i := range a {
-		ma += a[i]
-		mb += b[i]
-	}
-	ma /= float64(len(a))
-	mb /= float64(len(b))
-	var sab, saa, sbb float64
-	for i := range a {
-		sab += (a[i] - ma) * (b[i] - mb)
-		saa += (a[i] - ma) * (a[i] - ma)
-		sbb += (b[i] - mb) * (b[i] - mb)
-	}
-	return sab / math.Sqrt(saa*sbb)
-}
-
 func TestSplitBySender(t *testing.T) {
 	w := []float64{
 		0.1, 0, 0.3, // exc row
@@ -272,4 +158,35 @@ func TestSplitBySender(t *testing.T) {
 			t.Errorf("%s: err = %v, want one containing %q", tc.name, err, tc.want)
 		}
 	}
+}
+
+
+func variance(x []float64) float64 {
+	m := 0.0
+	for _, v := range x {
+		m += v
+	}
+	m /= float64(len(x))
+	s := 0.0
+	for _, v := range x {
+		s += (v - m) * (v - m)
+	}
+	return s / float64(len(x)-1)
+}
+
+func corr(a, b []float64) float64 {
+	ma, mb := 0.0, 0.0
+	for i := range a {
+		ma += a[i]
+		mb += b[i]
+	}
+	ma /= float64(len(a))
+	mb /= float64(len(b))
+	var sab, saa, sbb float64
+	for i := range a {
+		sab += (a[i] - ma) * (b[i] - mb)
+		saa += (a[i] - ma) * (a[i] - ma)
+		sbb += (b[i] - mb) * (b[i] - mb)
+	}
+	return sab / math.Sqrt(saa*sbb)
 }
