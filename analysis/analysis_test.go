@@ -160,7 +160,6 @@ func TestSplitBySender(t *testing.T) {
 	}
 }
 
-
 func variance(x []float64) float64 {
 	m := 0.0
 	for _, v := range x {

@@ -14,8 +14,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dale-rnn/dale/batch"
 	"github.com/dale-rnn/dale/analysis"
+	"github.com/dale-rnn/dale/batch"
 	"github.com/dale-rnn/dale/internal/figure"
 	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/rnn"
