@@ -21,8 +21,8 @@ type TDROptions struct {
 // and, per trial, the task variables and the condition it belongs to.
 type TDRInput struct {
 	// Rates is [Trials, Steps, N], row-major (rnn.Result.Rates' layout).
-	Rates               []float32
-	Trials, Steps, N    int
+	Rates            []float32
+	Trials, Steps, N int
 	// Variables are the regressors in order (the axes come out in this
 	// order, and QR orthogonalises them in it): Names[v] with one value
 	// per trial in Values[v] (for example choice ±1, each modality's
