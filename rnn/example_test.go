@@ -140,3 +140,16 @@ func ExampleModel_Build() {
 	// Output:
 	// params: 5 loss fell: true
 }
+
+// Estimate the memory of a model and of its evaluation graph before
+// building anything (New, Load and Build make the same estimates and
+// refuse what would not fit).
+func ExampleConfig_ModelBytes() {
+	cfg := rnn.DefaultConfig()
+	cfg.Dims = []int{3, 4096, 2}
+	fmt.Printf("model and its Adam state: %.1f MiB\n", float64(cfg.ModelBytes())/(1<<20))
+	fmt.Printf("evaluation graph, 64 trials × 500 steps: %.1f MiB\n", float64(cfg.GraphBytes(64, 500, false))/(1<<20))
+	// Output:
+	// model and its Adam state: 576.9 MiB
+	// evaluation graph, 64 trials × 500 steps: 2500.6 MiB
+}

@@ -48,13 +48,20 @@ func fuzzSmallArchive(data []byte) bool {
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if !fuzzSmallArchive(data) {
 			return
 		}
-		path := filepath.Join(t.TempDir(), "fuzz.npz")
-		if err := os.WriteFile(path, data, 0o644); err != nil {
+		file, err := os.CreateTemp(dir, "*.npz")
+		if err != nil {
 			t.Fatal(err)
+		}
+		path := file.Name()
+		defer os.Remove(path)
+		_, err = file.Write(data)
+		if cerr := file.Close(); err != nil || cerr != nil {
+			t.Fatal(err, cerr)
 		}
 		m, _, err := Load(path)
 		if err != nil {
@@ -177,10 +184,31 @@ func loadSeeds(t *testing.T) map[string][]byte {
 		}
 		return b
 	}
+	// The same arrays stored uncompressed with no CRC (archive/zip then
+	// checks none), so that the fuzzer's mutations reach the .npy headers
+	// and values instead of breaking a deflate stream or a checksum.
+	var stored bytes.Buffer
+	zw := zip.NewWriter(&stored)
+	for _, k := range npz.Names(arrs) {
+		var npy bytes.Buffer
+		if err := npz.WriteNPY(&npy, arrs[k].Shape, arrs[k].Data); err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: k + ".npy", Method: zip.Store,
+			CompressedSize64: uint64(npy.Len()), UncompressedSize64: uint64(npy.Len())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(npy.Bytes())
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	brec := append([]float32(nil), arrs[NameBRec].Data.([]float32)...)
 	brec[2] = float32(math.NaN())
 	return map[string][]byte{
 		"valid":       valid,
+		"stored":      stored.Bytes(),
 		"truncated":   valid[:len(valid)*2/3],
 		"nan_b_rec":   variant(NameBRec, npz.Array{Shape: []int{4}, Data: brec}),
 		"wrong_shape": variant(NameWRec, npz.Array{Shape: []int{4, 3}, Data: make([]float32, 12)}),
@@ -213,6 +241,7 @@ func TestFuzzSeeds(t *testing.T) {
 	dir := t.TempDir()
 	for name, want := range map[string]string{
 		"valid":       "",
+		"stored":      "",
 		"truncated":   "not an .npz archive",
 		"nan_b_rec":   "b_rec[2] = NaN is not allowed: parameters must be finite",
 		"wrong_shape": "w_rec = an array of shape [4 3] is not allowed",

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/dale-rnn/dale/npz"
 )
@@ -78,11 +79,21 @@ func valueText(x float64, f32 bool) string {
 // shapeText writes a shape as npz reports it.
 func shapeText(shape []int) string { return fmt.Sprint(shape) }
 
-// arrayNames lists array names for an error message, at most 12.
+// arrayNames lists array names for an error message, at most 12; a name
+// that is not plain printable text (an archive's entry names are anyone's
+// bytes: a newline would break the one-line error) is quoted.
 func arrayNames(arrs map[string]npz.Array) string {
 	names := npz.Names(arrs)
+	more := ""
 	if len(names) > 12 {
-		return strings.Join(names[:12], ", ") + fmt.Sprintf(" and %d more", len(names)-12)
+		names, more = names[:12], fmt.Sprintf(" and %d more", len(names)-12)
 	}
-	return strings.Join(names, ", ")
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n
+		if n == "" || strings.ContainsFunc(n, func(r rune) bool { return !unicode.IsGraphic(r) || unicode.IsSpace(r) || r == ',' || r == '"' }) {
+			out[i] = strconv.Quote(n)
+		}
+	}
+	return strings.Join(out, ", ") + more
 }
