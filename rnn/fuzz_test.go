@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
@@ -184,9 +185,10 @@ func loadSeeds(t *testing.T) map[string][]byte {
 		}
 		return b
 	}
-	// The same arrays stored uncompressed with no CRC (archive/zip then
-	// checks none), so that the fuzzer's mutations reach the .npy headers
-	// and values instead of breaking a deflate stream or a checksum.
+	// The same arrays stored uncompressed, so that the fuzzer's mutations
+	// reach the .npy headers and values instead of breaking a deflate
+	// stream (npz checks every CRC-32, as numpy does, so a mutated value
+	// is refused there).
 	var stored bytes.Buffer
 	zw := zip.NewWriter(&stored)
 	for _, k := range npz.Names(arrs) {
@@ -194,7 +196,7 @@ func loadSeeds(t *testing.T) map[string][]byte {
 		if err := npz.WriteNPY(&npy, arrs[k].Shape, arrs[k].Data); err != nil {
 			t.Fatal(err)
 		}
-		w, err := zw.CreateRaw(&zip.FileHeader{Name: k + ".npy", Method: zip.Store,
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: k + ".npy", Method: zip.Store, CRC32: crc32.ChecksumIEEE(npy.Bytes()),
 			CompressedSize64: uint64(npy.Len()), UncompressedSize64: uint64(npy.Len())})
 		if err != nil {
 			t.Fatal(err)

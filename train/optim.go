@@ -550,6 +550,11 @@ func readInto(arrays map[string]StateArray, name string, into []float64) error {
 	if len(a.Float64) != len(into) {
 		return fmt.Errorf("train: checkpoint array %q has %d float64 values, want %d", optPrefix+name, len(a.Float64), len(into))
 	}
+	for i, x := range a.Float64 {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return config.Errorf("train: checkpoint: %s[%d] = %v is not allowed: optimiser state must be finite", optPrefix+name, i, x)
+		}
+	}
 	copy(into, a.Float64)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -210,5 +211,35 @@ func TestTrainerChecksFirst(t *testing.T) {
 	}
 	if _, err := tr.Run(context.Background()); err == nil {
 		t.Error("a Trainer ran twice")
+	}
+}
+
+// A NaN in the optimiser state of a checkpoint is refused on resume.
+func TestResumeRefusesNonFiniteOptimiserState(t *testing.T) {
+	dir, opts := runDir(t)
+	path := filepath.Join(dir, LastFile)
+	arrays, err := npz.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []npz.Array
+	hit := false
+	for _, n := range npz.Names(arrays) {
+		a := arrays[n]
+		if d, ok := a.Data.([]float64); ok && strings.HasPrefix(n, optPrefix) && !hit && len(d) > 1 {
+			d[1] = math.NaN()
+			hit = true
+		}
+		list = append(list, a)
+	}
+	if !hit {
+		t.Fatal("no float64 optimiser array in the checkpoint")
+	}
+	if err := npz.Write(path, list...); err != nil {
+		t.Fatal(err)
+	}
+	opts.Steps = 8
+	if _, err := OpenResume(dir, newSignTask(8), opts); err == nil || !strings.Contains(err.Error(), "optimiser state must be finite") {
+		t.Fatalf("error %v", err)
 	}
 }

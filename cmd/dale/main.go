@@ -10,11 +10,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
 
 	"github.com/dale-rnn/dale/internal/blas"
+	"github.com/dale-rnn/dale/internal/memlimit"
 )
 
 // command is one subcommand of dale. Each lives in its own file and adds
@@ -51,6 +53,16 @@ func (e runtimeError) Unwrap() error { return e.err }
 var errInterrupted = errors.New("interrupted")
 
 func main() {
+	// Go's heap grows to about twice what is live between collections; a
+	// run whose estimate fits the memory available (run.CheckMemory)
+	// could still be killed for memory without a soft limit. Unless
+	// GOMEMLIMIT says otherwise, the garbage collector works harder near
+	// 90 % of what this process may allocate.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		if avail, _ := memlimit.Available(); avail > 0 && avail < memlimit.Unknown {
+			debug.SetMemoryLimit(avail / 10 * 9)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr})
 	stop()
