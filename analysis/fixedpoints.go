@@ -610,16 +610,7 @@ func (s *solver) lm(v []float64, q float64, iters int, pinned []bool) (float64, 
 			break
 		}
 		for {
-			copy(s.m, s.h)
-			for i := range n {
-				s.m[i*n+i] += mu
-			}
-			t, ok := s.cholesky()
-			if ok {
-				for i, x := range s.grad {
-					s.del[i] = -x
-				}
-				cholSolve(t, s.del)
+			if s.dampedStep(n, mu) {
 				dd, gd := 0.0, 0.0
 				for i, x := range s.del {
 					s.vNew[i] = v[i] + x
@@ -654,6 +645,25 @@ func (s *solver) lm(v []float64, q float64, iters int, pinned []bool) (float64, 
 		}
 	}
 	return q, iters
+}
+
+// dampedStep solves (H + μI) δ = −grad into s.del, with H = s.h (the
+// Gauss–Newton or Newton matrix of the current step), and reports
+// whether H + μI was positive definite.
+func (s *solver) dampedStep(n int, mu float64) bool {
+	copy(s.m, s.h)
+	for i := range n {
+		s.m[i*n+i] += mu
+	}
+	t, ok := s.cholesky()
+	if !ok {
+		return false
+	}
+	for i, x := range s.grad {
+		s.del[i] = -x
+	}
+	cholSolve(t, s.del)
+	return true
 }
 
 // refine converges to the local minimum of q near v (a slow point) with
@@ -694,16 +704,7 @@ func (s *solver) refine(v []float64, q float64, iters int) (float64, int) {
 		}
 		accepted, done := false, false
 		for !accepted && !done {
-			copy(s.m, s.h)
-			for i := range n {
-				s.m[i*n+i] += mu
-			}
-			t, ok := s.cholesky()
-			if ok {
-				for i, x := range s.grad {
-					s.del[i] = -x
-				}
-				cholSolve(t, s.del)
+			if s.dampedStep(n, mu) {
 				step, size := 0.0, 0.0
 				for i, x := range s.del {
 					s.vNew[i] = v[i] + x

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
@@ -262,7 +263,7 @@ func TestFixedPointsBistable(t *testing.T) {
 				unstable++
 			}
 		}
-		slices.SortFunc(want, func(a, b complex128) int { return -cmpFloat(real(a), real(b)) })
+		slices.SortFunc(want, func(a, b complex128) int { return -cmp.Compare(real(a), real(b)) })
 		for k := range 2 {
 			if cmplx.Abs(p.Eigenvalues[k]-want[k]) > 1e-9 {
 				t.Errorf("point %v: eigenvalues %v, want %v", key, p.Eigenvalues, want)
@@ -288,16 +289,6 @@ func TestFixedPointsBistable(t *testing.T) {
 	if total != res.Tried || res.Converged != res.Tried {
 		t.Errorf("counts sum to %d, converged %d, tried %d", total, res.Converged, res.Tried)
 	}
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // hopfield: N = 16 neurons storing three orthogonal ±1 patterns (rows of

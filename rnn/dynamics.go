@@ -62,15 +62,7 @@ func (d *Dynamics) Drive(u []float64) ([]float64, error) {
 		return nil, fmt.Errorf("rnn: dynamics: input of %d values, the network has %d inputs", len(u), d.In)
 	}
 	out := append([]float64(nil), d.BRec...)
-	for k, x := range u {
-		if x == 0 {
-			continue
-		}
-		row := d.WIn[k*d.N : (k+1)*d.N]
-		for i, w := range row {
-			out[i] += x * w
-		}
-	}
+	addRowProduct(out, u, d.WIn)
 	return out, nil
 }
 
@@ -88,15 +80,7 @@ func (d *Dynamics) Step(v, drive, out []float64) {
 	r := make([]float64, n)
 	d.Rates(v, r)
 	copy(out, drive)
-	for k, rk := range r {
-		if rk == 0 {
-			continue
-		}
-		row := d.WRec[k*n : (k+1)*n]
-		for i, w := range row {
-			out[i] += rk * w
-		}
-	}
+	addRowProduct(out, r, d.WRec)
 	for i := range out {
 		out[i] = (1-d.Alpha[i])*v[i] + d.Alpha[i]*out[i]
 	}
@@ -124,13 +108,19 @@ func (d *Dynamics) Jacobian(v, J []float64) {
 // Readout writes r W_out + b_out for the rates r into y (length Out).
 func (d *Dynamics) Readout(r, y []float64) {
 	copy(y, d.BOut)
-	for k, rk := range r {
-		if rk == 0 {
+	addRowProduct(y, r, d.WOut)
+}
+
+// addRowProduct adds the row vector x times the row-major matrix w
+// (len(x) × len(out)) to out: out += x W, the (pre, post) forward map.
+func addRowProduct(out, x, w []float64) {
+	m := len(out)
+	for k, xk := range x {
+		if xk == 0 {
 			continue
 		}
-		row := d.WOut[k*d.Out : (k+1)*d.Out]
-		for o, w := range row {
-			y[o] += rk * w
+		for i, wk := range w[k*m : (k+1)*m] {
+			out[i] += xk * wk
 		}
 	}
 }

@@ -257,16 +257,13 @@ func (d *Dir) DefaultLesions() []analysis.Lesion {
 	return ls
 }
 
-// Lesions re-evaluates m with each lesion on fresh trials (the same
-// trials for every lesion and the intact network) and reports the change
-// in the task's measures; it writes lesions.json and a bar chart into out.
-func (d *Dir) Lesions(m *rnn.Model, lesions []analysis.Lesion, seed uint64, trials int, out string) ([]LesionResult, []string, error) {
+// Lesions re-evaluates m with each lesion on the fresh trials of intact
+// (m's own evaluation, d.Fresh(m, seed, trials)), so every lesion and the
+// intact network see the same trials, and reports the change in the
+// task's measures; it writes lesions.json and a bar chart into out.
+func (d *Dir) Lesions(m *rnn.Model, intact *Evaluation, lesions []analysis.Lesion, seed uint64, trials int, out string) ([]LesionResult, []string, error) {
 	if len(lesions) == 0 {
 		return nil, nil, fmt.Errorf("lesions: the network has no areas and no lesion was given (--units)")
-	}
-	intact, err := d.Fresh(m, seed, trials)
-	if err != nil {
-		return nil, nil, err
 	}
 	base := intact.Score().Measures
 	var areas [][]int
@@ -479,7 +476,7 @@ func (d *Dir) Analyze(m *rnn.Model, out string, opts AnalyzeOptions) (*AnalysisR
 			rep.Summary = append(rep.Summary, fmt.Sprintf("tdr: axes %s; the denoising PCs keep %.0f %% of the condition-averaged variance", strings.Join(parts, ", "), 100*r.Explained))
 		case "lesions":
 			ls := append(d.DefaultLesions(), opts.Lesions...)
-			res, files, err := d.Lesions(m, ls, opts.Seed, opts.Trials, out)
+			res, files, err := d.Lesions(m, ev, ls, opts.Seed, opts.Trials, out)
 			rep.Files = append(rep.Files, files...)
 			if err != nil {
 				if strings.HasPrefix(err.Error(), "figure ") {

@@ -211,25 +211,17 @@ func (d *Dir) FixedPoints(m *rnn.Model, ev *Evaluation, user []float64, out stri
 	var reports []*FixedPointsReport
 	var files []string
 	for li, u := range inputs {
-		// Trajectories of this input's trials, each to its own end.
-		pots := make([]float32, 0, len(trialsOf[li])*b.Steps*N)
-		var lens []int
-		for _, k := range trialsOf[li] {
-			s := b.Trials[k].Steps
-			pots = append(pots, res.Potentials[k*b.Steps*N:(k*b.Steps+s)*N]...)
-			lens = append(lens, s)
-		}
+		// Trajectories of this input's trials over their common length
+		// (the shortest trial), as the [trials, steps, n] array
+		// SampleStates reads.
 		minLen := b.Steps
-		for _, l := range lens {
-			minLen = min(minLen, l)
+		for _, k := range trialsOf[li] {
+			minLen = min(minLen, b.Trials[k].Steps)
 		}
-		// A common length so that SampleStates sees a [trials, steps, n]
-		// array: the shortest trial.
+		lens := trialsOf[li]
 		common := make([]float32, 0, len(lens)*minLen*N)
-		off := 0
-		for _, l := range lens {
-			common = append(common, pots[off:off+minLen*N]...)
-			off += l * N
+		for _, k := range lens {
+			common = append(common, res.Potentials[k*b.Steps*N:(k*b.Steps+minLen)*N]...)
 		}
 		rng := rand.New(rand.NewPCG(uint64(li)+1, 0xf1f0))
 		init, err := analysis.SampleStates(common, len(lens), minLen, N, fixedPointStates, 0, rng)

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -862,18 +863,8 @@ func pcaGroups(b *batch.Batch, pc pcaCondition) []pcaGroup {
 		}
 		out[k].trials = append(out[k].trials, i)
 	}
-	slices.SortFunc(out, func(a, b pcaGroup) int { return cmpFloat(a.value, b.value) })
+	slices.SortFunc(out, func(a, b pcaGroup) int { return cmp.Compare(a.value, b.value) })
 	return out
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // pcaSegment is one stretch of a condition average: the period name ("" for

@@ -140,17 +140,11 @@ func readHistoryRows(path string, header []string, step int) ([][]string, error)
 	return keep, nil
 }
 
-// openHistory creates the file (fresh run) or, on resume, keeps its rows up
-// to step and appends after them.
-func openHistory(path string, names []string, m Measure, step int, fresh bool) (*history, error) {
-	h := &history{header: historyHeader(names, m), measure: measureColumn(m) != ""}
-	var keep [][]string
-	if !fresh {
-		var err error
-		if keep, err = readHistoryRows(path, h.header, step); err != nil {
-			return nil, err
-		}
-	}
+// openHistory writes the file anew with the header and the rows kept
+// (none for a fresh run; on resume, readHistoryRows' rows up to the
+// checkpoint's step) and appends after them.
+func openHistory(path string, header []string, measure bool, keep [][]string) (*history, error) {
+	h := &history{header: header, measure: measure}
 	err := npz.WriteFileAtomic(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		if err := cw.Write(h.header); err != nil {

@@ -132,6 +132,11 @@ func RunFiles(dir string) []Recorder {
 type History struct {
 	Path string
 	h    *history
+	// kept are the rows Check read back for a resume at step keptAt, so
+	// that Start does not read the file again.
+	kept   [][]string
+	keptAt int
+	read   bool
 }
 
 // Check makes sure a resumed run's file reads back (a torn last row is
@@ -143,12 +148,19 @@ func (h *History) Check(s Start) error {
 	if s.Fresh {
 		return nil
 	}
-	var m Measure
-	if s.Measure != nil {
-		m = *s.Measure
+	rows, err := readHistoryRows(h.Path, historyHeader(s.LossNames, measureOf(s)), s.Step)
+	if err != nil {
+		return err
 	}
-	_, err := readHistoryRows(h.Path, historyHeader(s.LossNames, m), s.Step)
-	return err
+	h.kept, h.keptAt, h.read = rows, s.Step, true
+	return nil
+}
+
+func measureOf(s Start) Measure {
+	if s.Measure != nil {
+		return *s.Measure
+	}
+	return Measure{}
 }
 
 // Start creates or reopens the file.
@@ -159,11 +171,21 @@ func (h *History) Start(s Start) error {
 	if err := os.MkdirAll(filepath.Dir(h.Path), 0o755); err != nil {
 		return fmt.Errorf("train: run directory: %w", err)
 	}
-	var m Measure
-	if s.Measure != nil {
-		m = *s.Measure
+	m := measureOf(s)
+	header := historyHeader(s.LossNames, m)
+	var keep [][]string
+	if !s.Fresh {
+		if h.read && h.keptAt == s.Step {
+			keep = h.kept
+		} else {
+			var err error
+			if keep, err = readHistoryRows(h.Path, header, s.Step); err != nil {
+				return err
+			}
+		}
 	}
-	hist, err := openHistory(h.Path, s.LossNames, m, s.Step, s.Fresh)
+	h.kept, h.read = nil, false
+	hist, err := openHistory(h.Path, header, measureColumn(m) != "", keep)
 	if err != nil {
 		return err
 	}
