@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/dale-rnn/dale/config"
@@ -72,6 +73,11 @@ type Options struct {
 	Output    io.Writer
 	Quiet     bool
 	Recorders []train.Recorder
+	// Allow names entries a caller put in a new run directory before
+	// Train (a sweep member's log and state file): Train accepts a
+	// directory holding only those and leaves them alone. They must not
+	// be names of the run's own files.
+	Allow []string
 }
 
 // Outcome is what a training run ends with.
@@ -112,7 +118,12 @@ func Train(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, e
 	if err != nil {
 		return nil, inSection("train", err)
 	}
-	if err := CheckNewDir(dir, "run directory"); err != nil {
+	for _, a := range o.Allow {
+		if slices.Contains(RunFiles, a) || a == "" || a != filepath.Base(a) {
+			return nil, fmt.Errorf("run options: allow = %q is not allowed: a plain file name that is not one of the run's files", a)
+		}
+	}
+	if err := checkNewDir(dir, "run directory", o.Allow); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -124,7 +135,7 @@ func Train(ctx context.Context, r *Resolved, dir string, o Options) (*Outcome, e
 	}
 	defer lock.Unlock()
 	// Another process may have filled dir between the check and the lock.
-	if err := CheckNewDir(dir, "run directory"); err != nil {
+	if err := checkNewDir(dir, "run directory", o.Allow); err != nil {
 		return nil, err
 	}
 	if err := r.writeConfig(dir); err != nil {
@@ -268,8 +279,12 @@ func AreaStarts(areas []mask.Area, n int) []int {
 // CheckNewDir refuses a run directory that exists and is not empty, so a
 // run never mixes its files with another's; role names dir in the error
 // (a flag, say). Train checks it too, as it creates dir.
-func CheckNewDir(dir, role string) error {
+func CheckNewDir(dir, role string) error { return checkNewDir(dir, role, nil) }
+
+// checkNewDir is CheckNewDir accepting the entries named in allow.
+func checkNewDir(dir, role string, allow []string) error {
 	entries, err := os.ReadDir(dir)
+	entries = slices.DeleteFunc(entries, func(e os.DirEntry) bool { return slices.Contains(allow, e.Name()) })
 	switch {
 	case err == nil && len(entries) > 0:
 		return fmt.Errorf("%s %s is not empty: choose a new directory (or resume it)", role, dir)

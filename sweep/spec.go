@@ -37,6 +37,32 @@ type Spec struct {
 	// Dir is the spec file's folder, against which relative paths of the
 	// base config resolve ("" = the working directory).
 	Dir string
+	// Threads is the number of threads each member runs on (GOMAXPROCS of
+	// its process; 0 = 1). A run's numbers depend on it (the batch is
+	// split among that many goroutines), so every backend runs a member
+	// on exactly this many, and the local and Slurm backends give the same
+	// results bit for bit.
+	Threads int
+	// Slurm holds the sbatch options of the Slurm backend.
+	Slurm SlurmOptions
+}
+
+// SlurmOptions are the sbatch options of a sweep's job array; empty ones
+// are left to the cluster's defaults.
+type SlurmOptions struct {
+	Partition string `json:"partition,omitempty"`
+	// Time is the time limit of one member ("02:00:00").
+	Time string `json:"time,omitempty"`
+	// CPUsPerTask defaults to the spec's threads.
+	CPUsPerTask int `json:"cpus_per_task,omitempty"`
+	// Mem is the memory of one member ("4G").
+	Mem string `json:"mem,omitempty"`
+	// MaxParallel bounds the members running at once (the array's %N;
+	// 0 = no bound).
+	MaxParallel int `json:"max_parallel,omitempty"`
+	// Extra are more lines of the batch script's header, each starting
+	// with "#SBATCH " (an account, a QOS, a constraint).
+	Extra []string `json:"extra,omitempty"`
 }
 
 // Member is one run of a sweep.
@@ -54,10 +80,16 @@ type Member struct {
 // specJSON is a spec's JSON form: {"base": {...}, "axes": {"path":
 // [values], ...}, "zip": [["path", "path"], ...]}.
 type specJSON struct {
-	Base json.RawMessage            `json:"base"`
-	Axes map[string]json.RawMessage `json:"axes"`
-	Zip  [][]string                 `json:"zip,omitempty"`
+	Recipe  string                     `json:"recipe,omitempty"`
+	Base    json.RawMessage            `json:"base"`
+	Axes    map[string]json.RawMessage `json:"axes"`
+	Zip     [][]string                 `json:"zip,omitempty"`
+	Threads int                        `json:"threads,omitempty"`
+	Slurm   *SlurmOptions              `json:"slurm,omitempty"`
 }
+
+// MaxThreads bounds a member's threads.
+const MaxThreads = 1024
 
 // MaxMembers bounds a sweep's size.
 const MaxMembers = 100000
@@ -72,16 +104,36 @@ func Parse(data []byte, source string) (*Spec, error) {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&sj); err != nil {
-		return nil, fmt.Errorf("sweep spec %s: %v (keys: base, axes, zip)", source, err)
+		return nil, fmt.Errorf("sweep spec %s: %v (keys: recipe, base, axes, zip, threads, slurm)", source, err)
 	}
-	if len(bytes.TrimSpace(sj.Base)) == 0 {
-		return nil, fmt.Errorf("sweep spec %s: base is missing: the run config every member starts from", source)
+	baseJSON := sj.Base
+	if sj.Recipe != "" {
+		rc, err := run.Recipe(sj.Recipe)
+		if err != nil {
+			return nil, fmt.Errorf("sweep spec %s: recipe: %w", source, err)
+		}
+		rb, err := run.Marshal(rc)
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimSpace(sj.Base)) > 0 {
+			if rb, err = mergeJSON(rb, sj.Base); err != nil {
+				return nil, fmt.Errorf("sweep spec %s: base over recipe %s: %v", source, sj.Recipe, err)
+			}
+		}
+		baseJSON = rb
 	}
-	base, err := run.Parse(sj.Base, source+": base")
+	if len(bytes.TrimSpace(baseJSON)) == 0 {
+		return nil, fmt.Errorf("sweep spec %s: base is missing: the run config every member starts from (or recipe: a task whose recipe it is)", source)
+	}
+	base, err := run.Parse(baseJSON, source+": base")
 	if err != nil {
 		return nil, err
 	}
-	s := &Spec{Base: base, Zip: sj.Zip}
+	s := &Spec{Base: base, Zip: sj.Zip, Threads: sj.Threads}
+	if sj.Slurm != nil {
+		s.Slurm = *sj.Slurm
+	}
 	// Axes in the order the file gives them.
 	order, err := objectKeys(data, "axes")
 	if err != nil {
@@ -91,6 +143,9 @@ func Parse(data []byte, source string) (*Spec, error) {
 		var vals []json.RawMessage
 		if err := json.Unmarshal(sj.Axes[path], &vals); err != nil {
 			return nil, config.Errorf("sweep spec %s: axes.%s = %s is not allowed: must be a list of values", source, path, compact(sj.Axes[path]))
+		}
+		for i := range vals {
+			vals[i] = json.RawMessage(compact(vals[i]))
 		}
 		s.Axes = append(s.Axes, Axis{Path: path, Values: vals})
 	}
@@ -120,6 +175,12 @@ func Load(path string) (*Spec, error) {
 // check validates the axes and zip groups (not the member configs: see
 // Members).
 func (s *Spec) check() error {
+	if s.Threads < 0 || s.Threads > MaxThreads {
+		return config.Errorf("threads = %d is not allowed: threads per member are 1 to %d (0 or absent: 1)", s.Threads, MaxThreads)
+	}
+	if err := s.Slurm.check(); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for _, a := range s.Axes {
 		if err := checkPath(a.Path); err != nil {
@@ -199,6 +260,12 @@ func (s *Spec) size() (int, error) {
 	return n, nil
 }
 
+// Len is the number of members.
+func (s *Spec) Len() int {
+	n, _ := s.size()
+	return n
+}
+
 // Members expands the spec into its members, the last axis varying
 // fastest, and resolves each member's config (run.Resolve), so that a
 // spec with any member that would not run is refused whole, the error
@@ -208,54 +275,112 @@ func (s *Spec) Members() ([]Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	dims := s.dims()
-	width := len(strconv.Itoa(n - 1))
-	width = max(width, 4)
-	var out []Member
+	out := make([]Member, 0, n)
 	for idx := range n {
-		m := Member{Index: idx, ID: fmt.Sprintf("%0*d", width, idx), Values: map[string]json.RawMessage{}}
-		rest := idx
-		pick := make([]int, len(dims))
-		for d := len(dims) - 1; d >= 0; d-- {
-			k := len(s.axis(dims[d][0]).Values)
-			pick[d] = rest % k
-			rest /= k
-		}
-		raw, err := json.Marshal(s.Base)
+		m, err := s.Member(idx)
 		if err != nil {
 			return nil, err
 		}
-		for d, group := range dims {
-			for _, p := range group {
-				v := s.axis(p).Values[pick[d]]
-				m.Values[p] = v
-				if raw, err = setPath(raw, p, v); err != nil {
-					return nil, fmt.Errorf("member %s: axes.%s: %v", m.ID, p, err)
-				}
-			}
-		}
-		rc, err := run.Parse(raw, "member "+m.ID)
-		if err != nil {
-			return nil, fmt.Errorf("member %s (%s): %w", m.ID, m.describe(s), err)
-		}
-		if v, ok := m.Values["seed"]; ok {
-			// The run seed axis reseeds everything: sections' own seeds go.
-			var seed uint64
-			if err := json.Unmarshal(v, &seed); err != nil {
-				return nil, config.Errorf("axes.seed = %s is not allowed: seeds are integers in [0, 2^64-1] (member %s)", compact(v), m.ID)
-			}
-			if rc, err = rc.WithSeed(seed); err != nil {
-				return nil, fmt.Errorf("member %s: %w", m.ID, err)
-			}
-		}
-		if _, err := run.Resolve(rc, s.Dir); err != nil {
-			return nil, fmt.Errorf("member %s (%s): %w", m.ID, m.describe(s), err)
-		}
-		m.Config = rc
 		out = append(out, m)
 	}
 	return out, nil
 }
+
+// Member expands and resolves member idx alone.
+func (s *Spec) Member(idx int) (Member, error) {
+	vals, err := s.values(idx)
+	if err != nil {
+		return Member{}, err
+	}
+	m := Member{Index: idx, ID: s.id(idx), Values: vals}
+	raw, err := json.Marshal(s.Base)
+	if err != nil {
+		return Member{}, err
+	}
+	for _, group := range s.dims() {
+		for _, p := range group {
+			if raw, err = setPath(raw, p, vals[p]); err != nil {
+				return Member{}, fmt.Errorf("member %s: axes.%s: %v", m.ID, p, err)
+			}
+		}
+	}
+	rc, err := run.Parse(raw, "member "+m.ID)
+	if err != nil {
+		return Member{}, fmt.Errorf("member %s (%s): %w", m.ID, m.describe(s), err)
+	}
+	if v, ok := m.Values["seed"]; ok {
+		// The run seed axis reseeds everything: sections' own seeds go.
+		var seed uint64
+		if err := json.Unmarshal(v, &seed); err != nil {
+			return Member{}, config.Errorf("axes.seed = %s is not allowed: seeds are integers in [0, 2^64-1] (member %s)", compact(v), m.ID)
+		}
+		if rc, err = rc.WithSeed(seed); err != nil {
+			return Member{}, fmt.Errorf("member %s: %w", m.ID, err)
+		}
+	}
+	if _, err := run.Resolve(rc, s.Dir); err != nil {
+		return Member{}, fmt.Errorf("member %s (%s): %w", m.ID, m.describe(s), err)
+	}
+	m.Config = rc
+	return m, nil
+}
+
+// id is member idx's run directory name: its index, zero-padded to at
+// least four digits.
+func (s *Spec) id(idx int) string {
+	n, _ := s.size()
+	return fmt.Sprintf("%0*d", max(len(strconv.Itoa(n-1)), 4), idx)
+}
+
+// MarshalJSON writes the spec in the form Parse reads, axes in order.
+func (s *Spec) MarshalJSON() ([]byte, error) {
+	base, err := run.Marshal(s.Base)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"base":`)
+	b.Write(base)
+	b.WriteString(`,"axes":{`)
+	for i, a := range s.Axes {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(a.Path)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(a.Values)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	if len(s.Zip) > 0 {
+		z, _ := json.Marshal(s.Zip)
+		b.WriteString(`,"zip":`)
+		b.Write(z)
+	}
+	if s.Threads > 0 {
+		fmt.Fprintf(&b, `,"threads":%d`, s.Threads)
+	}
+	if sl, _ := json.Marshal(s.Slurm); string(sl) != "{}" {
+		b.WriteString(`,"slurm":`)
+		b.Write(sl)
+	}
+	b.WriteByte('}')
+	var out bytes.Buffer
+	if err := json.Indent(&out, b.Bytes(), "", "  "); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// threads is the spec's threads per member (at least 1).
+func (s *Spec) threads() int { return max(s.Threads, 1) }
+
+// Axis returns the axis at path, or nil.
+func (s *Spec) Axis(path string) *Axis { return s.axis(path) }
 
 // describe lists the member's axis values, in axis order.
 func (m Member) describe(s *Spec) string {
@@ -310,6 +435,35 @@ func setPath(raw []byte, path string, v json.RawMessage) ([]byte, error) {
 	return json.Marshal(obj)
 }
 
+// mergeJSON lays the object patch over the object raw: objects merge key
+// by key, any other value of patch replaces raw's.
+func mergeJSON(raw, patch []byte) ([]byte, error) {
+	var a, b map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(patch, &b); err != nil || b == nil {
+		return nil, fmt.Errorf("base must be an object")
+	}
+	if a == nil {
+		a = map[string]json.RawMessage{}
+	}
+	for k, v := range b {
+		old, ok := a[k]
+		t, to := bytes.TrimSpace(v), bytes.TrimSpace(old)
+		if ok && len(t) > 0 && t[0] == '{' && len(to) > 0 && to[0] == '{' {
+			m, err := mergeJSON(old, v)
+			if err != nil {
+				return nil, err
+			}
+			a[k] = m
+			continue
+		}
+		a[k] = v
+	}
+	return json.Marshal(a)
+}
+
 // objectKeys returns the keys of the object at top-level key of data, in
 // file order.
 func objectKeys(data []byte, key string) ([]string, error) {
@@ -339,6 +493,26 @@ func objectKeys(data []byte, key string) ([]string, error) {
 		}
 	}
 	return keys, nil
+}
+
+func (o SlurmOptions) check() error {
+	if o.CPUsPerTask < 0 || o.CPUsPerTask > MaxThreads {
+		return config.Errorf("slurm.cpus_per_task = %d is not allowed: 1 to %d (0 or absent: the spec's threads)", o.CPUsPerTask, MaxThreads)
+	}
+	if o.MaxParallel < 0 {
+		return config.Errorf("slurm.max_parallel = %d is not allowed: must be >= 0 (0: no bound)", o.MaxParallel)
+	}
+	for name, v := range map[string]string{"partition": o.Partition, "time": o.Time, "mem": o.Mem} {
+		if strings.ContainsAny(v, " \t\n\r'\"$`\\;&|<>") {
+			return config.Errorf("slurm.%s = %q is not allowed: one word without spaces, quotes or shell characters", name, v)
+		}
+	}
+	for i, l := range o.Extra {
+		if !strings.HasPrefix(l, "#SBATCH ") || strings.ContainsAny(l, "\n\r") {
+			return config.Errorf("slurm.extra[%d] = %q is not allowed: each line starts with \"#SBATCH \" and is one line", i, l)
+		}
+	}
+	return nil
 }
 
 func compact(raw json.RawMessage) string {
