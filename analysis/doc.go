@@ -50,4 +50,33 @@
 // of a second, the 8 stable points whose readouts are the 8 bit patterns
 // and saddles between them (benchmarks/fixedpoints runs it on a
 // checkpoint).
+//
+// # Task variance and clusters
+//
+// TaskVariance is Yang et al. 2019's measure of how much each unit is
+// engaged by each task of a multitask network (Nat Neurosci 22:297,
+// Fig. 2; gyyang/multitask's analysis/variance.py): for unit i and task
+// A, the variance of the unit's condition-averaged rate across A's
+// stimulus conditions at each step, averaged over the steps of a window
+// (Yang's is the whole trial after the fixation period, on a batch of one
+// noise-free trial per condition, where the two coincide with his
+// h.var(axis=batch).mean(axis=time)). Units whose task variances sum to
+// 1e-3 or less are dropped and each remaining unit's vector is divided by
+// its maximum (clustering.py), giving the normalised task variance map.
+//
+// ClusterTaskVariance clusters that map as the paper does: k-means
+// (k-means++ initialisation, 20 restarts) for every k from 2 to 29, the k
+// of highest silhouette score kept, clusters numbered by the task they
+// prefer and units sorted by cluster for the figure. KMeans and
+// Silhouette are exported on their own. Fractional and FTVHistogram give
+// the fractional task variance (TV_A − TV_B)/(TV_A + TV_B) of a pair of
+// tasks and its 20-bin histogram over [−1, 1] (Fig. 3): a peak at 0 for
+// tasks that share units, at ±1 for tasks that use separate ones.
+//
+//	tasks := []analysis.TaskActivity{{Name: "dm1", Rates: res.Rates,
+//		Trials: b.Size, Steps: b.Steps, N: n, From: stimOn}, ...}
+//	tv, _ := analysis.TaskVariance(tasks, analysis.TaskVarianceOptions{})
+//	cl, _ := analysis.ClusterTaskVariance(tv.Norm, len(tv.Active), len(tv.Tasks), analysis.ClusterOptions{}, rng)
+//	ftv, _, _ := tv.Fractional("dm1", "dm2")
+//	counts, edges, _ := analysis.FTVHistogram(ftv, 0)
 package analysis
