@@ -21,11 +21,14 @@ start)
     chmod 0600 /etc/munge/munge.key
   fi
   mkdir -p /run/munge && chown munge:munge /run/munge
-  if ! su -s /bin/sh munge -c munged; then
-    munged --force
+  # A munged already running is used as it is (and left running on stop).
+  if ! pgrep -x munged >/dev/null; then
+    if ! su -s /bin/sh munge -c munged; then
+      munged --force
+    fi
+    sleep 1
+    pgrep -x munged | head -1 > "$dir/munged.pid"
   fi
-  sleep 1
-  pgrep -u munge -x munged | head -1 > "$dir/munged.pid"
   mkdir -p /etc/slurm
   cat > /etc/slurm/slurm.conf <<CONF
 ClusterName=local

@@ -253,6 +253,13 @@ func sweepStatus(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	// Slurm's final states, where the cluster keeps accounting.
+	var acct map[int]string
+	if len(sw.Jobs) > 0 && !*asJSON {
+		if acct, err = sw.SlurmAccounting(ctx); err != nil {
+			fmt.Fprintf(e.stderr, "dale sweep: no Slurm accounting (%s): states from the members' files and squeue\n", strings.Join(strings.Fields(err.Error()), " "))
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		for _, m := range st {
@@ -289,6 +296,8 @@ func sweepStatus(ctx context.Context, args []string, e *env) error {
 		}
 		if m.Slurm != "" {
 			line += "  slurm " + m.Slurm
+		} else if a := acct[m.Index]; a != "" {
+			line += "  sacct " + a
 		}
 		var vals []string
 		for _, a := range sw.Spec.Axes {
