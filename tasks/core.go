@@ -108,6 +108,7 @@ type plan struct {
 	cond    map[string]float64
 	choice  int
 	aux     []int // task-private data (flip-flop pulses)
+	data    any   // task-private data (the Yang tasks' stimuli)
 }
 
 // generator is the task-specific part of sampling.

@@ -6,7 +6,7 @@
 //
 // # Tasks
 //
-// Eleven tasks are registered by name (Names, List, New, Parse); their
+// Thirty-two tasks are registered by name (Names, List, New, Parse); their
 // parameters and defaults are documented on their parameter types:
 //
 //	sine          sine-wave generation (SineParams)
@@ -20,6 +20,14 @@
 //	antisaccade   anti-saccade on a ring of 32 (AntiParams)
 //	rsg           ready-set-go, Jazayeri & Shadlen 2010 (RSGParams)
 //	flipflop      3-bit flip-flop, Sussillo & Barak 2013 (FlipFlopParams)
+//	yang/fdgo ... yang/dmcnogo
+//	              the 20 tasks of Yang et al. 2019, one each (YangParams,
+//	              YangRules): fdgo, reactgo, delaygo, fdanti, reactanti,
+//	              delayanti, dm1, dm2, contextdm1, contextdm2, multidm,
+//	              delaydm1, delaydm2, contextdelaydm1, contextdelaydm2,
+//	              multidelaydm, dmsgo, dmsnogo, dmcgo, dmcnogo
+//	yang20        the 20 mixed trial by trial, Yang et al. 2019's multitask
+//	              (YangMultiParams, Multitask)
 //
 // A task is chosen in JSON as {"name": "pdm", "params": {...}}; parameters
 // left out keep their defaults, and unknown keys or bad values are errors
@@ -30,9 +38,9 @@
 // A trial is a sequence of named periods (fixation, stimulus, delay,
 // decision, ...) whose durations follow a rule each (Duration: fixed,
 // uniform, choice from a list, truncated exponential), drawn in ms and
-// rounded to whole steps of dt (default 10 ms). Trials of one batch may
-// differ in length: shorter ones are padded with zero inputs, targets and
-// mask. By default every batch is padded to the longest trial the task can
+// rounded to whole steps of dt (default 10 ms; 20 ms for the Yang tasks).
+// Trials of one batch may differ in length: shorter ones are padded with
+// zero inputs, targets and mask. By default every batch is padded to the longest trial the task can
 // produce, so all batches of a task have one shape (Common.Pad).
 // TrialLengths reports the distribution of trial lengths of any task.
 //
@@ -45,7 +53,9 @@
 // Stimulus inputs carry Gaussian noise in NeuroGym's convention: Sigma is
 // the standard deviation at dt = 1 ms and each step of dt ms adds noise of
 // standard deviation Sigma/sqrt(dt), so the noise integrated over a fixed
-// time does not depend on dt. Fixation, context and cue inputs carry none.
+// time does not depend on dt. Fixation, context and cue inputs carry none,
+// except in the Yang tasks, which add it to every input as Yang et al. 2019
+// do (YangParams).
 //
 // # Loss masks
 //
@@ -64,7 +74,11 @@
 // curve. Continuous tasks report an error measure (sine: 1 − R²,
 // flip-flop: bit error, ready-set-go: relative timing error). Every Score
 // carries Measures, every measure by name ("accuracy", "mse", the error
-// measure, "r" for ready-set-go, "bits_held" for flip-flop).
+// measure, "r" for ready-set-go, "bits_held" for flip-flop). The Yang tasks
+// are scored as Yang et al. 2019 do, at the last step: fixation output
+// > 0.5 is fixating, otherwise the population vector of the ring outputs
+// must be within 0.2π of the response; yang20 adds "accuracy/<rule>" per
+// task and "min_accuracy".
 //
 // # Targets
 //
@@ -73,7 +87,8 @@
 // (the acceptance target, >= 0.95 at the strongest coherence, in one
 // number), ctxdm, romo, dms and dmc, >= 0.85 for multisensory, >= 0.95 for
 // gonogo and antisaccade; mse < 0.01 for flipflop, r >= 0.95 for rsg and
-// nmse < 0.05 for sine.
+// nmse < 0.05 for sine; accuracy >= 0.9 for each Yang task and
+// min_accuracy >= 0.9 for yang20 (every task at 90 %).
 //
 // # Psychometric curves
 //

@@ -112,6 +112,9 @@ type scorer struct {
 	summaries []summary
 	// noAnswer reports a trial without a correct answer (nil: none).
 	noAnswer func(tr batch.Trial) bool
+	// judge, when set, judges a trial of a choice task in place of the
+	// decision-period argmax (the Yang tasks' last-step read-out).
+	judge func(b *batch.Batch, i int, outputs []float32) TrialScore
 	// extra adds the task's own measures (nil: none).
 	extra func(b *batch.Batch, outputs []float32, s *Score)
 }
@@ -247,6 +250,9 @@ func meanOut(b *batch.Batch, outputs []float32, i, from, to, u int) float64 {
 
 func (k *core) judge(b *batch.Batch, i int, outputs []float32) (TrialScore, error) {
 	tr := b.Trials[i]
+	if k.sc.judge != nil {
+		return k.sc.judge(b, i, outputs), nil
+	}
 	dec, ok := tr.Period("decision")
 	if !ok || dec.End <= dec.Start || dec.End > b.Steps {
 		return TrialScore{}, fmt.Errorf("trial %d has no decision period within its %d steps", i, b.Steps)

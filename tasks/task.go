@@ -79,7 +79,7 @@ type entry struct {
 }
 
 // registry lists the tasks in the order dale tasks prints them.
-var registry = []entry{
+var registry = append([]entry{
 	{"sine", sineDesc, func() params { return DefaultSine() }},
 	{"pdm", pdmDesc, func() params { return DefaultPDM() }},
 	{"ctxdm", ctxdmDesc, func() params { return DefaultCtxDM() }},
@@ -91,7 +91,7 @@ var registry = []entry{
 	{"antisaccade", antiDesc, func() params { return DefaultAnti() }},
 	{"rsg", rsgDesc, func() params { return DefaultRSG() }},
 	{"flipflop", ffDesc, func() params { return DefaultFlipFlop() }},
-}
+}, yangEntries()...)
 
 // Names returns the registered task names in registry order.
 func Names() []string {
@@ -303,7 +303,9 @@ func allowedKeys(defaults any) string {
 // buildNamed builds from a deep copy of p, so that a caller changing its
 // parameter values later does not change the task.
 func buildNamed(name string, p params) (Task, error) {
-	if data, err := json.Marshal(p); err == nil {
+	if c, ok := p.(interface{ clone() params }); ok { // values not all in JSON
+		p = c.clone()
+	} else if data, err := json.Marshal(p); err == nil {
 		cp := reflect.New(reflect.TypeOf(p).Elem()).Interface().(params)
 		if json.Unmarshal(data, cp) == nil {
 			p = cp
