@@ -14,13 +14,14 @@ import (
 	"github.com/dale-rnn/dale/internal/figure"
 	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/rnn"
+	"github.com/dale-rnn/dale/tasks"
 )
 
 // AnalysisDir is the folder of a run directory that Analyze writes.
 const AnalysisDir = "analysis"
 
 // Analyses are the analyses Analyze knows, in the order it runs them.
-var Analyses = []string{"fixedpoints", "tdr", "lesions"}
+var Analyses = []string{"fixedpoints", "tdr", "lesions", "taskvariance"}
 
 // TDRReport is the TDR of a run's network on fresh trials.
 type TDRReport struct {
@@ -362,9 +363,10 @@ type AnalyzeOptions struct {
 
 // AnalysisReport is what Analyze did.
 type AnalysisReport struct {
-	FixedPoints []*FixedPointsReport
-	TDR         *TDRReport
-	Lesions     []LesionResult
+	FixedPoints  []*FixedPointsReport
+	TDR          *TDRReport
+	Lesions      []LesionResult
+	TaskVariance *TaskVarianceReport
 	// Summary is one line per result, for printing.
 	Summary []string
 	// Files are the files written; Warnings are figures that could not be
@@ -379,6 +381,11 @@ func (d *Dir) plan(opts AnalyzeOptions) []string {
 		return opts.What
 	}
 	list := []string{"fixedpoints"}
+	if _, ok := d.Task.(*tasks.Multitask); ok {
+		// Yang et al. 2019's analysis; one constant input would mix
+		// the rules.
+		list = []string{"taskvariance"}
+	}
 	if _, ok := tdrVariables[d.Task.Name()]; ok {
 		list = append(list, "tdr")
 	}
@@ -402,6 +409,10 @@ func (d *Dir) CheckAnalyze(m *rnn.Model, opts AnalyzeOptions) error {
 		case "tdr":
 			if _, ok := tdrVariables[d.Task.Name()]; !ok {
 				return config.Errorf("--what = tdr is not allowed: task %q has no task variables for TDR (tasks with them: %s)", d.Task.Name(), strings.Join(sortedKeys(tdrVariables), ", "))
+			}
+		case "taskvariance":
+			if _, ok := d.Task.(*tasks.Multitask); !ok {
+				return config.Errorf("--what = taskvariance is not allowed: task %q is not a multitask (yang20)", d.Task.Name())
 			}
 		case "lesions":
 			if len(d.DefaultLesions()) == 0 && len(opts.Lesions) == 0 {
@@ -474,6 +485,21 @@ func (d *Dir) Analyze(m *rnn.Model, out string, opts AnalyzeOptions) (*AnalysisR
 				parts = append(parts, fmt.Sprintf("%s at %g ms (norm %.3g)", name, float64(r.TMax[v])*d.Task.DT(), r.Norm[v]))
 			}
 			rep.Summary = append(rep.Summary, fmt.Sprintf("tdr: axes %s; the denoising PCs keep %.0f %% of the condition-averaged variance", strings.Join(parts, ", "), 100*r.Explained))
+		case "taskvariance":
+			per := max(64, opts.Trials/20)
+			tv, err := d.TaskVariance(m, opts.Seed, per, out)
+			if tv != nil {
+				rep.Files = append(rep.Files, tv.Files...)
+			}
+			if err != nil {
+				if tv != nil && strings.HasPrefix(err.Error(), "figure ") {
+					rep.Warnings = append(rep.Warnings, err.Error())
+				} else {
+					return rep, err
+				}
+			}
+			rep.TaskVariance = tv
+			rep.Summary = append(rep.Summary, tv.Summary())
 		case "lesions":
 			ls := append(d.DefaultLesions(), opts.Lesions...)
 			res, files, err := d.Lesions(m, ev, ls, opts.Seed, opts.Trials, out)

@@ -459,3 +459,17 @@ func (c Config) WithTrain(key string, v any) (Config, error) {
 	c.Train, err = json.Marshal(m)
 	return c, err
 }
+
+// WithoutDale is c as Yang et al. 2019 trained it: no mask (every
+// synapse present) and no sign constraint (model.dale false), the rest
+// unchanged. dale train --no-dale applies it.
+func (c Config) WithoutDale() (Config, error) {
+	m, err := object(c.Model, "model")
+	if err != nil {
+		return c, err
+	}
+	setAlways(m, "dale", false)
+	c.Model, err = json.Marshal(m)
+	c.Mask = nil
+	return c, err
+}

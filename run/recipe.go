@@ -11,7 +11,11 @@ import (
 // recipeFS holds one training recipe per task: recipes/NAME.json is the
 // run config that "dale train --task NAME" trains.
 //
-//go:embed recipes/*.json
+// One recipe, recipes/yang/single.json, serves each of Yang et al.
+// 2019's 20 tasks trained alone (yang-fdgo, ..., yang-dmcnogo) with the
+// task's name set; yang20 (all of them in one network) has its own.
+//
+//go:embed recipes/*.json recipes/yang/single.json
 var recipeFS embed.FS
 
 // DefaultTask is the task of the default run (a bare "dale train").
@@ -22,13 +26,22 @@ const DefaultTask = "pdm"
 // curriculum and target) that trains it to its target with the task's
 // default parameters. Every registered task has one.
 func Recipe(task string) (Config, error) {
-	data, err := recipeFS.ReadFile("recipes/" + task + ".json")
-	if err != nil {
+	file := "recipes/" + task + ".json"
+	_, yang := tasks.YangRuleIndex(task)
+	yang = yang && strings.HasPrefix(task, "yang-")
+	if yang {
+		file = "recipes/yang/single.json"
+	}
+	data, err := recipeFS.ReadFile(file)
+	if err != nil || strings.Contains(task, "/") {
 		return Config{}, invalid("task", fmt.Sprintf("%q", task), "no recipe; tasks with recipes: %s", strings.Join(tasks.Names(), ", "))
 	}
 	rc, err := Parse(data, "recipe "+task)
 	if err != nil {
 		return Config{}, err
+	}
+	if yang {
+		rc.Task.Name = task
 	}
 	if rc.Task.Name != task {
 		return Config{}, fmt.Errorf("recipe %s trains task %q", task, rc.Task.Name)

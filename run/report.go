@@ -691,6 +691,16 @@ var pcaConditions = map[string]pcaCondition{
 	"rsg":         {name: "interval (ms, 100 ms bins)", value: pcaKey("interval"), bin: 100},
 	// Pulse times are random: averages would blur them away.
 	"flipflop": {name: "trial", perTrial: true},
+	// All of Yang's tasks in one network: by task.
+	"yang20": {name: "rule", value: pcaKey("rule")},
+}
+
+// Yang's tasks alone: by the response direction in eighths of the ring
+// (-1: keep fixating).
+func init() {
+	for _, r := range tasks.YangRules() {
+		pcaConditions["yang-"+r] = pcaCondition{name: "response direction (rad, π/4 bins)", value: pcaKey("response"), bin: math.Pi / 4}
+	}
 }
 
 // pcaMaxFaint bounds the single trials pca.png draws faint under the

@@ -147,6 +147,9 @@ func (sw *Sweep) runWorker(ctx context.Context, command []string, idx int) (*Mem
 	if rerr != nil {
 		return nil, rerr
 	}
+	if st != nil && st.State == Interrupted {
+		return st, nil
+	}
 	if err != nil {
 		msg := bytes.TrimSpace(errBuf.Bytes())
 		if st != nil && st.State != Running && st.Error != "" {

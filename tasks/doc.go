@@ -20,7 +20,7 @@
 //	antisaccade   anti-saccade on a ring of 32 (AntiParams)
 //	rsg           ready-set-go, Jazayeri & Shadlen 2010 (RSGParams)
 //	flipflop      3-bit flip-flop, Sussillo & Barak 2013 (FlipFlopParams)
-//	yang/fdgo ... yang/dmcnogo
+//	yang-fdgo ... yang-dmcnogo
 //	              the 20 tasks of Yang et al. 2019, one each (YangParams,
 //	              YangRules): fdgo, reactgo, delaygo, fdanti, reactanti,
 //	              delayanti, dm1, dm2, contextdm1, contextdm2, multidm,

@@ -126,7 +126,7 @@ var yangTable = [yangNumRules]yangRule{
 
 // YangRules returns the names of Yang et al. 2019's 20 rules in rule order
 // (task.py rules_dict['all']): rule k drives input unit 65+k. The tasks are
-// registered as "yang/" + name.
+// registered as "yang-" + name.
 func YangRules() []string {
 	out := make([]string, yangNumRules)
 	for k, r := range yangTable {
@@ -136,9 +136,9 @@ func YangRules() []string {
 }
 
 // YangRuleIndex returns the index (0..19) of a rule given by its name
-// ("dm1") or its task name ("yang/dm1"), and whether there is one.
+// ("dm1") or its task name ("yang-dm1"), and whether there is one.
 func YangRuleIndex(rule string) (int, bool) {
-	rule = strings.TrimPrefix(rule, "yang/")
+	rule = strings.TrimPrefix(rule, "yang-")
 	for k, r := range yangTable {
 		if r.name == rule {
 			return k, true
@@ -197,7 +197,7 @@ func yangCoherences(r yangRule) []float64 {
 }
 
 // YangParams are the parameters of each of the 20 tasks of Yang et al.
-// 2019, registered as "yang/fdgo", ..., "yang/dmcnogo" (YangRules), built
+// 2019, registered as "yang-fdgo", ..., "yang-dmcnogo" (YangRules), built
 // as in the reference implementation gyyang/multitask (task.py, mode
 // "random") unless said otherwise below.
 //
@@ -351,7 +351,7 @@ type YangParams struct {
 }
 
 // DefaultYang returns the default parameters of a Yang task, given by rule
-// name ("dm1") or task name ("yang/dm1").
+// name ("dm1") or task name ("yang-dm1").
 func DefaultYang(rule string) (*YangParams, error) {
 	k, ok := YangRuleIndex(rule)
 	if !ok {
@@ -375,7 +375,7 @@ func defaultYang(k int) *YangParams {
 func (p *YangParams) Rule() string { return yangTable[p.rule].name }
 
 // Build validates the parameters and builds the task.
-func (p *YangParams) Build() (Task, error) { return buildNamed("yang/"+p.Rule(), p) }
+func (p *YangParams) Build() (Task, error) { return buildNamed("yang-"+p.Rule(), p) }
 
 // clone copies the parameters deeply, the rule included (buildNamed's JSON
 // copy would lose it).
@@ -461,7 +461,7 @@ func (p *YangParams) build() (Task, error) {
 	}
 	if yangCoherences(r) == nil {
 		if p.Coherences != nil {
-			return nil, config.Errorf("coherences = %v is not allowed: yang/%s has no coherences (only the DM tasks do)", p.Coherences, r.name)
+			return nil, config.Errorf("coherences = %v is not allowed: yang-%s has no coherences (only the DM tasks do)", p.Coherences, r.name)
 		}
 	} else {
 		if err := checkList("coherences", p.Coherences, 0, 0.8); err != nil {
@@ -481,7 +481,7 @@ func (p *YangParams) build() (Task, error) {
 		return nil, err
 	}
 	t := &yangTask{p: *p, r: r, k: p.rule, spans: spans}
-	t.core = core{name: "yang/" + r.name, desc: r.desc, c: p.Common, params: &t.p,
+	t.core = core{name: "yang-" + r.name, desc: r.desc, c: p.Common, params: &t.p,
 		in: yangInputs, out: yangOutputs, noisy: yangNoisy(p.NoisyInputs), fixOut: 0, response: "decision", gen: t,
 		sc:     scorer{kind: choiceScore, judge: yangJudge(p.StrictFixation), chance: r.chance(), summaries: r.summaries()},
 		target: Target{Measure: "accuracy", Value: 0.9, HigherIsBetter: true},

@@ -13,12 +13,12 @@ import (
 
 const yangMultiDesc = "Yang 2019's 20 cognitive tasks mixed trial by trial, the task named by a one-hot rule input"
 
-// yangEntries registers the 20 Yang tasks ("yang/fdgo", ...) and the
+// yangEntries registers the 20 Yang tasks ("yang-fdgo", ...) and the
 // multitask "yang20".
 func yangEntries() []entry {
 	out := make([]entry, 0, yangNumRules+1)
 	for k, r := range yangTable {
-		out = append(out, entry{"yang/" + r.name, r.desc, func() params { return defaultYang(k) }})
+		out = append(out, entry{"yang-" + r.name, r.desc, func() params { return defaultYang(k) }})
 	}
 	return append(out, entry{"yang20", yangMultiDesc, func() params { return DefaultYangMulti() }})
 }
@@ -99,7 +99,7 @@ func (p *YangMultiParams) build() (Task, error) {
 	m := &Multitask{p: *p}
 	for i, name := range p.Rules {
 		k, ok := YangRuleIndex(name)
-		if !ok || strings.HasPrefix(name, "yang/") {
+		if !ok || strings.HasPrefix(name, "yang-") {
 			return nil, config.Errorf("rules[%d] = %q is not allowed: must be one of %s", i, name, all)
 		}
 		if m.subs[k] != nil {
@@ -115,7 +115,7 @@ func (p *YangMultiParams) build() (Task, error) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.RuleProbs)) {
 		v := p.RuleProbs[name]
-		if _, ok := YangRuleIndex(name); !ok || strings.HasPrefix(name, "yang/") {
+		if _, ok := YangRuleIndex(name); !ok || strings.HasPrefix(name, "yang-") {
 			return nil, config.Errorf("rule_probs.%s = %v is not allowed: %q is not a rule; rules: %s", name, v, name, all)
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
@@ -200,7 +200,7 @@ func (g oneRule) fill(b *batch.Batch, i int, p *plan) { yangFill(b, i, p) }
 func (g oneRule) maxSteps() int                       { return g.m.maxSteps() }
 
 // SampleRule draws size trials of one included rule, given by name ("dm1"
-// or "yang/dm1"), with the multitask's inputs, noise, mask and padding (with
+// or "yang-dm1"), with the multitask's inputs, noise, mask and padding (with
 // pad "max" the batch is as long as the multitask's, whatever the rule).
 // The same rng state gives the same batch, bit for bit. Score scores it;
 // its "accuracy" is the rule's.

@@ -212,7 +212,7 @@ func TestYangMultiSubset(t *testing.T) {
 // padding; same seed, same batch; a rule not included is an error.
 func TestYangSampleRule(t *testing.T) {
 	m := newMulti(t, `{"rules": ["dm1", "delaydm2", "dmcgo"]}`)
-	for _, name := range []string{"dm1", "yang/dmcgo"} {
+	for _, name := range []string{"dm1", "yang-dmcgo"} {
 		b, err := m.SampleRule(rand.New(rand.NewPCG(4, 4)), name, 32)
 		if err != nil {
 			t.Fatal(err)
@@ -220,7 +220,7 @@ func TestYangSampleRule(t *testing.T) {
 		if b.Steps != 210 || b.In != 85 || b.Out != 33 {
 			t.Fatalf("%s: batch %d steps, %d → %d", name, b.Steps, b.In, b.Out)
 		}
-		want := strings.TrimPrefix(name, "yang/")
+		want := strings.TrimPrefix(name, "yang-")
 		k, _ := YangRuleIndex(want)
 		for i, tr := range b.Trials {
 			if r, _ := YangRuleOf(tr); r != want {

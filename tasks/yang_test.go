@@ -87,7 +87,7 @@ func isMatchRule(rule string) bool {
 
 func newYang(t testing.TB, rule, params string) Task {
 	t.Helper()
-	return mustNew(t, "yang/"+rule, params)
+	return mustNew(t, "yang-"+rule, params)
 }
 
 // Every Yang task: 85 inputs and 33 outputs; the rule unit of the task is
@@ -606,13 +606,13 @@ func TestYangParams(t *testing.T) {
 			t.Fatalf("delay1 %v, coherence %v", d, tr.Conditions["coherence"])
 		}
 	}
-	dp, err := DefaultYang("yang/dm2")
+	dp, err := DefaultYang("yang-dm2")
 	if err != nil || dp.Rule() != "dm2" {
 		t.Fatalf("DefaultYang: %v, %v", dp, err)
 	}
 	dp.Timing["stimulus"] = Fixed(200)
 	built, err := dp.Build()
-	if err != nil || built.Name() != "yang/dm2" {
+	if err != nil || built.Name() != "yang-dm2" {
 		t.Fatalf("Build: %v", err)
 	}
 	dp.Timing["stimulus"] = Fixed(999) // the task keeps its own copy
@@ -622,7 +622,7 @@ func TestYangParams(t *testing.T) {
 	if _, err := DefaultYang("dm3"); err == nil || !strings.Contains(err.Error(), `rule = "dm3" is not allowed`) {
 		t.Errorf("DefaultYang(dm3): %v", err)
 	}
-	if k, ok := YangRuleIndex("yang/dmcnogo"); !ok || k != 19 {
+	if k, ok := YangRuleIndex("yang-dmcnogo"); !ok || k != 19 {
 		t.Errorf("YangRuleIndex = %d, %v", k, ok)
 	}
 	if r, ok := YangRuleOf(b.Trials[0]); !ok || r != "delaydm1" {
@@ -635,23 +635,23 @@ func TestYangInvalidParams(t *testing.T) {
 		name, params string
 		want         []string
 	}{
-		{"yang/fdgo", `{"timing": {"stim": 100}}`, []string{`unknown parameter "timing.stim"`, "timing {decision, fixation, stimulus}"}},
-		{"yang/fdgo", `{"timing": null}`, []string{"timing.fixation = (missing) is not allowed"}},
-		{"yang/fdgo", `{"coherences": [0.1]}`, []string{"coherences = [0.1] is not allowed", "only the DM tasks"}},
-		{"yang/fdgo", `{"cohrences": [0.1]}`, []string{`unknown parameter "cohrences"`, "strict_fixation"}},
-		{"yang/dm1", `{"coherences": [0.1, 0.9]}`, []string{"coherences[1] = 0.9 is not allowed", "[0, 0.8]"}},
-		{"yang/dm1", `{"coherences": [0]}`, []string{"coherences[0] = 0 is not allowed", "(0, 0.8]"}},
-		{"yang/dm1", `{"coherences": []}`, []string{"coherences = [] is not allowed"}},
-		{"yang/dm1", `{"noisy_inputs": "rule"}`, []string{`noisy_inputs = "rule" is not allowed`, `"all" or "rings"`}},
-		{"yang/dm1", `{"dt": 0}`, []string{"dt = 0 is not allowed"}},
-		{"yang/dm1", `{"sigma": -1}`, []string{"sigma = -1 is not allowed"}},
-		{"yang/dm1", `{"mask": {"kind": "x"}}`, []string{`mask.kind = "x" is not allowed`}},
-		{"yang/dm1", `{"timing": {"decision": 5}}`, []string{"timing.decision = 5 is not allowed", "at least one step"}},
-		{"yang/dmsgo", `{"timing": {"sample": {"uniform": [3, 1]}}}`, []string{"timing.sample", "min <= max"}},
-		{"yang/dmsgo", `{"strict_fixation": 1}`, []string{"strict_fixation", "true or false"}},
+		{"yang-fdgo", `{"timing": {"stim": 100}}`, []string{`unknown parameter "timing.stim"`, "timing {decision, fixation, stimulus}"}},
+		{"yang-fdgo", `{"timing": null}`, []string{"timing.fixation = (missing) is not allowed"}},
+		{"yang-fdgo", `{"coherences": [0.1]}`, []string{"coherences = [0.1] is not allowed", "only the DM tasks"}},
+		{"yang-fdgo", `{"cohrences": [0.1]}`, []string{`unknown parameter "cohrences"`, "strict_fixation"}},
+		{"yang-dm1", `{"coherences": [0.1, 0.9]}`, []string{"coherences[1] = 0.9 is not allowed", "[0, 0.8]"}},
+		{"yang-dm1", `{"coherences": [0]}`, []string{"coherences[0] = 0 is not allowed", "(0, 0.8]"}},
+		{"yang-dm1", `{"coherences": []}`, []string{"coherences = [] is not allowed"}},
+		{"yang-dm1", `{"noisy_inputs": "rule"}`, []string{`noisy_inputs = "rule" is not allowed`, `"all" or "rings"`}},
+		{"yang-dm1", `{"dt": 0}`, []string{"dt = 0 is not allowed"}},
+		{"yang-dm1", `{"sigma": -1}`, []string{"sigma = -1 is not allowed"}},
+		{"yang-dm1", `{"mask": {"kind": "x"}}`, []string{`mask.kind = "x" is not allowed`}},
+		{"yang-dm1", `{"timing": {"decision": 5}}`, []string{"timing.decision = 5 is not allowed", "at least one step"}},
+		{"yang-dmsgo", `{"timing": {"sample": {"uniform": [3, 1]}}}`, []string{"timing.sample", "min <= max"}},
+		{"yang-dmsgo", `{"strict_fixation": 1}`, []string{"strict_fixation", "true or false"}},
 		{"yang20", `{"rules": []}`, []string{"rules = [] is not allowed"}},
 		{"yang20", `{"rules": ["dm1", "dm9"]}`, []string{`rules[1] = "dm9" is not allowed`, "fdgo, reactgo"}},
-		{"yang20", `{"rules": ["yang/dm1"]}`, []string{`rules[0] = "yang/dm1" is not allowed`}},
+		{"yang20", `{"rules": ["yang-dm1"]}`, []string{`rules[0] = "yang-dm1" is not allowed`}},
 		{"yang20", `{"rules": ["dm1", "dm1"]}`, []string{`rules[1] = "dm1" is not allowed`, "twice"}},
 		{"yang20", `{"rule_probs": {"dm9": 1}}`, []string{"rule_probs.dm9 = 1 is not allowed", "not a rule"}},
 		{"yang20", `{"rule_probs": {"dm1": -1}}`, []string{"rule_probs.dm1 = -1 is not allowed", ">= 0"}},

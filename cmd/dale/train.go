@@ -35,6 +35,7 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 	seed := fs.String("seed", "", "random seed for everything (mask, weights, batches, evaluation); replaces every seed of the config")
 	resumeDir := fs.String("resume", "", "run directory to continue (its config.json and last.npz); --steps may extend it")
 	quiet := fs.Bool("quiet", false, "no progress bar or log lines")
+	noDale := fs.Bool("no-dale", false, "train without Dale's law as Yang et al. 2019 did: no mask, no sign constraint (model.dale false)")
 	fs.footer = `exit status:
   0  trained: converged, or reached its step limit
   1  the run failed after it started (diverged, disk full): the last good checkpoint is kept
@@ -47,8 +48,8 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 		return fmt.Errorf("--steps = %d is not allowed: must be > 0", *steps)
 	}
 	if *resumeDir != "" {
-		if *cfgPath != "" || *taskName != "" || *seed != "" || *outDir != "" {
-			return errors.New("--resume takes its configuration from the run directory: --config, --task, --seed and --out cannot be combined with it")
+		if *cfgPath != "" || *taskName != "" || *seed != "" || *outDir != "" || *noDale {
+			return errors.New("--resume takes its configuration from the run directory: --config, --task, --seed, --out and --no-dale cannot be combined with it")
 		}
 		return resumeRun(ctx, *resumeDir, *steps, *quiet, e)
 	}
@@ -68,6 +69,11 @@ func runTrain(ctx context.Context, args []string, e *env) error {
 	}
 	if *steps > 0 {
 		if rc, err = rc.WithTrain("steps", *steps); err != nil {
+			return err
+		}
+	}
+	if *noDale {
+		if rc, err = rc.WithoutDale(); err != nil {
 			return err
 		}
 	}
