@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/mask"
@@ -420,4 +421,42 @@ func (d *Dir) EvalTo(out string, m *rnn.Model, path string, seed uint64, trials 
 		}
 	}
 	return rep, nil
+}
+
+// Finish reports again a run directory whose training ended (converged
+// or at its step limit, as summary.json says) but whose report may be
+// missing, its process killed while it wrote metrics.json or the
+// figures: it writes them as Train does at its end, from best.npz, and
+// trains nothing. A run that did not end is an error.
+func Finish(r *Resolved, dir string) (*Outcome, error) {
+	s, err := ReadSummary(dir)
+	if err != nil {
+		return nil, err
+	}
+	if s.Status != train.Converged && s.Status != train.StepLimit {
+		return nil, fmt.Errorf("run directory %s: its training did not end (status %s): resume it", dir, s.Status)
+	}
+	lock, err := LockDir(dir, "run directory")
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	res := &train.Result{Status: s.Status, Step: s.Steps, Stage: s.Stage, Loss: s.Loss, Eval: s.Eval, Best: s.Best, Measure: s.Measure,
+		Wall: time.Duration(s.WallSeconds * float64(time.Second)), StepsPerSecond: s.StepsPerSecond, Error: s.Error}
+	return r.finish(dir, res, nil)
+}
+
+// ReadSummary reads the summary.json train wrote at the end of a run in
+// dir (its status, steps, last and best evaluations).
+func ReadSummary(dir string) (*train.Summary, error) {
+	path := filepath.Join(dir, train.SummaryFile)
+	data, err := readLimited(path)
+	if err != nil {
+		return nil, err
+	}
+	var s train.Summary
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return &s, nil
 }

@@ -90,7 +90,7 @@ func (sw *Sweep) Collect(queue map[int]string) (*Results, error) {
 }
 
 func readMetrics(path string) (*run.Metrics, error) {
-	data, err := os.ReadFile(path)
+	data, err := readAtMost(path, run.MaxConfigBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -82,6 +82,9 @@ func (sw *Sweep) RunLocal(ctx context.Context, indices []int, o LocalOptions) (*
 		go func() {
 			defer wg.Done()
 			for idx := range jobs {
+				if ctx.Err() != nil {
+					continue // not started: resume runs it
+				}
 				st, err := sw.runWorker(ctx, command, idx)
 				mu.Lock()
 				switch {
@@ -104,6 +107,9 @@ func (sw *Sweep) RunLocal(ctx context.Context, indices []int, o LocalOptions) (*
 	}
 launch:
 	for _, idx := range indices {
+		if ctx.Err() != nil {
+			break
+		}
 		select {
 		case jobs <- idx:
 		case <-ctx.Done():

@@ -37,6 +37,9 @@ const (
 	Lost = "lost"
 )
 
+// States lists the member states in the order status reports them.
+var States = []string{Done, Running, Queued, Pending, Interrupted, Lost, Failed}
+
 // MemberState is a member's member.json: what its worker last said.
 type MemberState struct {
 	State string `json:"state"`
@@ -148,7 +151,12 @@ func (sw *Sweep) RunMember(ctx context.Context, idx int, o MemberOptions) (*Memb
 	t0 := time.Now()
 	opts := run.Options{Output: w, Allow: []string{MemberFile, MemberLog}}
 	var oc *run.Outcome
-	if resume {
+	if s, serr := run.ReadSummary(dir); resume && serr == nil && (s.Status == train.Converged || s.Status == train.StepLimit) {
+		// Training ended but its report was not written (the worker was
+		// killed in between): report it, train nothing more.
+		fmt.Fprintf(w, "== member %s: training ended (%s at step %d); writing its report\n", m.ID, s.Status, s.Steps)
+		oc, err = run.Finish(r, dir)
+	} else if resume {
 		oc, err = run.Resume(ctx, r, dir, opts)
 	} else {
 		oc, err = run.Train(ctx, r, dir, opts)
@@ -212,8 +220,12 @@ func (sw *Sweep) setAside(dir, id string, attempt int) error {
 	}
 	dst := filepath.Join(sw.Dir, AttemptsDir, fmt.Sprintf("%s-%d", id, attempt))
 	for k := 1; ; k++ {
-		if _, err := os.Stat(dst); errors.Is(err, os.ErrNotExist) {
+		_, err := os.Stat(dst)
+		if errors.Is(err, os.ErrNotExist) {
 			break
+		}
+		if err != nil || k > 1000 {
+			return fmt.Errorf("member %s: cannot set aside the failed attempt in %s: %v", id, filepath.Join(sw.Dir, AttemptsDir), err)
 		}
 		dst = filepath.Join(sw.Dir, AttemptsDir, fmt.Sprintf("%s-%d.%d", id, attempt, k))
 	}
@@ -232,15 +244,12 @@ func (sw *Sweep) setAside(dir, id string, attempt int) error {
 // none).
 func ReadMemberState(dir string) (*MemberState, error) {
 	path := filepath.Join(dir, MemberFile)
-	data, err := os.ReadFile(path)
+	data, err := readAtMost(path, 1<<20)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
-	}
-	if len(data) > 1<<20 {
-		return nil, fmt.Errorf("%s is larger than 1 MiB: not a member state", path)
 	}
 	var st MemberState
 	if err := json.Unmarshal(data, &st); err != nil {
@@ -275,4 +284,21 @@ func errorText(e string) string {
 		return ""
 	}
 	return ": " + e
+}
+
+// readAtMost reads path, refusing a file larger than limit bytes.
+func readAtMost(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d MiB", path, limit>>20)
+	}
+	return data, nil
 }

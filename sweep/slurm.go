@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/npz"
 )
 
@@ -130,14 +131,20 @@ func (sw *Sweep) Submit(ctx context.Context, indices []int, o SubmitOptions) (*J
 	}
 	cmd := exec.CommandContext(ctx, sbatch, "--parsable", path)
 	cmd.Dir = sw.Dir
-	outb, err := cmd.CombinedOutput()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	outb, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("sbatch %s: %v: %s", path, err, strings.TrimSpace(string(outb)))
+		return nil, fmt.Errorf("sbatch %s: %v: %s", path, err, strings.Join(strings.Fields(stderr.String()), " "))
 	}
-	id := strings.TrimSpace(string(outb))
-	id, _, _ = strings.Cut(id, ";") // "<id>;<cluster>"
+	// --parsable prints "<id>[;<cluster>]" as its last line.
+	lines := strings.Fields(string(outb))
+	id := ""
+	if len(lines) > 0 {
+		id, _, _ = strings.Cut(lines[len(lines)-1], ";")
+	}
 	if !regexp.MustCompile(`^[0-9]+$`).MatchString(id) {
-		return nil, fmt.Errorf("sbatch %s: unexpected answer %q (want a job id)", path, strings.TrimSpace(string(outb)))
+		return nil, fmt.Errorf("sbatch %s: unexpected answer %q (want a job id); check squeue before submitting again", path, strings.TrimSpace(string(outb)))
 	}
 	indices, _ = sw.checkIndices(indices)
 	job := Job{ID: id, Indices: indices, Script: path, Submitted: time.Now().UTC()}
@@ -146,6 +153,15 @@ func (sw *Sweep) Submit(ctx context.Context, indices []int, o SubmitOptions) (*J
 		return &job, fmt.Errorf("job %s submitted, but %s could not be updated: %v", id, StateFile, err)
 	}
 	return &job, nil
+}
+
+// CheckSlurm checks the sbatch options the spec and o make together, and
+// that every member fits one job array, before anything is written.
+func (s *Spec) CheckSlurm(o SlurmOptions) error {
+	if n := s.Len(); n-1 > MaxArrayIndex {
+		return config.Errorf("--backend = slurm is not allowed for %d members: one job array takes indices up to %d; split the sweep", n, MaxArrayIndex)
+	}
+	return (&Sweep{Spec: s}).slurmOptions(o).check()
 }
 
 // slurmOptions merges the spec's options with o (o's set fields win).

@@ -100,6 +100,15 @@ func Parse(data []byte, source string) (*Spec, error) {
 	if err := config.CheckJSON(data); err != nil {
 		return nil, fmt.Errorf("sweep spec %s: %v", source, err)
 	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, fmt.Errorf("sweep spec %s: %v", source, err)
+	}
+	for k := range top {
+		if !slices.Contains([]string{"recipe", "base", "axes", "zip", "threads", "slurm"}, k) {
+			return nil, config.Errorf("sweep spec %s: %s = (a key) is not allowed: the keys are recipe, base, axes, zip, threads, slurm", source, k)
+		}
+	}
 	var sj specJSON
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
@@ -183,6 +192,9 @@ func (s *Spec) check() error {
 	}
 	seen := map[string]bool{}
 	for _, a := range s.Axes {
+		if a.Path != "seed" && (strings.HasSuffix(a.Path, ".seed") || strings.HasSuffix(a.Path, ".eval_seed")) && s.axis("seed") != nil {
+			return config.Errorf("axes.%s = (an axis) is not allowed with axes.seed: the run seed reseeds every section, so it would be overridden; vary one of them", a.Path)
+		}
 		if err := checkPath(a.Path); err != nil {
 			return err
 		}
@@ -502,7 +514,8 @@ func (o SlurmOptions) check() error {
 	if o.MaxParallel < 0 {
 		return config.Errorf("slurm.max_parallel = %d is not allowed: must be >= 0 (0: no bound)", o.MaxParallel)
 	}
-	for name, v := range map[string]string{"partition": o.Partition, "time": o.Time, "mem": o.Mem} {
+	for _, f := range [][2]string{{"partition", o.Partition}, {"time", o.Time}, {"mem", o.Mem}} {
+		name, v := f[0], f[1]
 		if strings.ContainsAny(v, " \t\n\r'\"$`\\;&|<>") {
 			return config.Errorf("slurm.%s = %q is not allowed: one word without spaces, quotes or shell characters", name, v)
 		}

@@ -80,7 +80,9 @@ func TestSpecErrors(t *testing.T) {
 		{`{"base": {"task": {"name": "pdm"}}, "axes": {"mask.exc_pct": [0.5]}}`, "mask"},
 		{`{"base": {"task": {"name": "pdm"}}, "axes": {"seed": [1, 2], "hidden_size": [8]}, "zip": [["seed", "hidden_size"]]}`, "one length"},
 		{`{"base": {"task": {"name": "pdm"}}, "axes": {"seed": [1]}, "zip": [["seed", "nope"]]}`, `"nope" is not allowed: it is not an axis`},
-		{`{"base": {"task": {"name": "pdm"}}, "axes": {"seed": [1]}, "extra": 1}`, "unknown field"},
+		{`{"base": {"task": {"name": "pdm"}}, "axes": {"seed": [1]}, "extra": 1}`, "extra = (a key) is not allowed"},
+		{`{"base": {"task": {"name": "pdm"}}, "Axes": {"seed": [1, 2]}}`, "Axes = (a key) is not allowed"},
+		{`{"base": {"task": {"name": "pdm"}}, "axes": {"seed": [1, 2], "mask.seed": [3, 4]}}`, "axes.mask.seed = (an axis) is not allowed with axes.seed"},
 		{`{"base": {"task": {"name": "pdm"}}, "axes": {"seed": [-1]}}`, "member 0000"},
 	} {
 		s, err := Parse([]byte(c.spec), "test")

@@ -66,7 +66,7 @@ func (sw *Sweep) Status(queue map[int]string) ([]MemberStatus, error) {
 				ms.State = Queued
 			}
 		case "RUNNING", "COMPLETING":
-			if ms.State == Pending || ms.State == Lost {
+			if ms.State != Done {
 				ms.State = Running
 			}
 		}
@@ -123,7 +123,7 @@ func (sw *Sweep) SlurmQueue(ctx context.Context) (map[int]string, error) {
 	// %F the array's job id, %K the task id, %T the state; -r lists every
 	// pending task on its own line. No -j: squeue refuses ids that have
 	// left the queue.
-	cmd := exec.CommandContext(ctx, "squeue", "-h", "-r", "-o", "%F %K %T")
+	cmd := exec.CommandContext(ctx, "squeue", "--me", "-h", "-r", "-o", "%F %K %T")
 	b, err := cmd.Output()
 	if err != nil {
 		var ee *exec.ExitError
@@ -141,7 +141,8 @@ func (sw *Sweep) SlurmQueue(ctx context.Context) (map[int]string, error) {
 		if err != nil || k < 0 || k >= sw.Len() {
 			continue
 		}
-		// A later job for the same member (a resume) wins.
+		// A member with a running task is running, whatever other
+		// task of it is queued.
 		if old, ok := out[k]; !ok || old != "RUNNING" {
 			out[k] = f[2]
 		}
@@ -176,8 +177,9 @@ func (sw *Sweep) SlurmAccounting(ctx context.Context) (map[int]string, error) {
 		if !ok {
 			continue
 		}
-		if k, err := strconv.Atoi(task); err == nil && k >= 0 && k < sw.Len() {
-			out[k] = strings.Fields(f[1] + " ")[0]
+		state := strings.Fields(f[1])
+		if k, err := strconv.Atoi(task); err == nil && k >= 0 && k < sw.Len() && len(state) > 0 {
+			out[k] = state[0]
 		}
 	}
 	return out, nil

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/dale-rnn/dale/config"
@@ -83,7 +84,12 @@ func Create(spec *Spec, out, backend string) (*Sweep, error) {
 	if backend != Local && backend != Slurm {
 		return nil, config.Errorf("backend = %q is not allowed: local or slurm", backend)
 	}
-	if _, err := spec.Members(); err != nil {
+	for i := range spec.Len() {
+		if _, err := spec.Member(i); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkOutPath(out); err != nil {
 		return nil, err
 	}
 	if err := run.CheckNewDir(out, "sweep directory"); err != nil {
@@ -108,15 +114,12 @@ func Create(spec *Spec, out, backend string) (*Sweep, error) {
 // Open reads the sweep directory out.
 func Open(out string) (*Sweep, error) {
 	path := filepath.Join(out, StateFile)
-	data, err := os.ReadFile(path)
+	data, err := readAtMost(path, run.MaxConfigBytes)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("sweep directory %s: no %s: not a sweep directory (dale sweep --spec S --out DIR makes one)", out, StateFile)
 		}
 		return nil, fmt.Errorf("sweep directory %s: %v", out, err)
-	}
-	if len(data) > run.MaxConfigBytes {
-		return nil, fmt.Errorf("%s is larger than %d MiB", path, run.MaxConfigBytes>>20)
 	}
 	if err := config.CheckJSON(data); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
@@ -180,3 +183,17 @@ func (sw *Sweep) MemberDir(idx int) string {
 
 // Threads is the number of threads each member runs on.
 func (sw *Sweep) Threads() int { return sw.Spec.threads() }
+
+// checkOutPath refuses a sweep directory whose absolute path Slurm's
+// batch script could not carry (#SBATCH --output takes no quotes and
+// expands %).
+func checkOutPath(out string) error {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return fmt.Errorf("sweep directory %s: %v", out, err)
+	}
+	if strings.ContainsAny(abs, "%\n\r\t ") {
+		return config.Errorf("--out = %q is not allowed: the sweep directory's path may not hold spaces, %%, tabs or line breaks (Slurm's batch script carries it)", out)
+	}
+	return nil
+}

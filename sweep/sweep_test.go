@@ -61,6 +61,9 @@ func TestCreateOpen(t *testing.T) {
 	if _, err := Create(sw.Spec, filepath.Join(t.TempDir(), "x"), "cloud"); err == nil || !strings.Contains(err.Error(), `backend = "cloud" is not allowed`) {
 		t.Errorf("bad backend: %v", err)
 	}
+	if _, err := Create(sw.Spec, filepath.Join(t.TempDir(), "a b"), Local); err == nil || !strings.Contains(err.Error(), "may not hold spaces") {
+		t.Errorf("a path with a space: %v", err)
+	}
 	if _, err := Open(t.TempDir()); err == nil || !strings.Contains(err.Error(), "not a sweep directory") {
 		t.Errorf("Open of a plain directory: %v", err)
 	}
@@ -192,6 +195,29 @@ func TestRunMemberStatusCollect(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(sw.MemberDir(2), run.MetricsFile))
 	if json.Unmarshal(data, &mt) != nil || !strings.Contains(lines[3], formatG(mt.Measures["accuracy"])) {
 		t.Errorf("row 2 does not hold metrics.json's accuracy %v: %s", mt.Measures["accuracy"], lines[3])
+	}
+}
+
+// A worker killed after training ended but before its report: the
+// member's report is written again and nothing more is trained.
+func TestFinishedWithoutReport(t *testing.T) {
+	sw := tinySweep(t)
+	if _, err := sw.RunMember(context.Background(), 0, MemberOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := sw.MemberDir(0)
+	hist, _ := os.ReadFile(filepath.Join(dir, "history.csv"))
+	os.Remove(filepath.Join(dir, run.MetricsFile))
+	writeMemberState(dir, &MemberState{State: Running, Attempt: 1})
+	st, err := sw.RunMember(context.Background(), 0, MemberOptions{})
+	if err != nil || st.State != Done || st.Step != 6 || st.Attempt != 2 {
+		t.Fatalf("RunMember: %+v %v", st, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, run.MetricsFile)); err != nil {
+		t.Error("metrics.json not written again")
+	}
+	if h, _ := os.ReadFile(filepath.Join(dir, "history.csv")); !bytes.Equal(h, hist) {
+		t.Error("the member trained again")
 	}
 }
 

@@ -81,6 +81,11 @@ func runSweep(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	if backend == sweep.Slurm {
+		if err := spec.CheckSlurm(bk.slurm); err != nil {
+			return err
+		}
+	}
 	sw, err := sweep.Create(spec, *out, backend)
 	if err != nil {
 		return err
@@ -280,7 +285,7 @@ func sweepStatus(ctx context.Context, args []string, e *env) error {
 	fmt.Fprintln(e.stdout)
 	counts := sweep.Counts(st)
 	var parts []string
-	for _, s := range []string{sweep.Done, sweep.Running, sweep.Queued, sweep.Pending, sweep.Interrupted, sweep.Lost, sweep.Failed} {
+	for _, s := range sweep.States {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
@@ -331,7 +336,20 @@ func sweepResume(ctx context.Context, args []string, e *env) error {
 	if backend == "" {
 		backend = sw.Backend
 	}
-	st, err := sw.Status(queueOf(ctx, sw, e))
+	// A sweep with Slurm jobs needs the queue: without it, members still
+	// queued or running would be submitted again.
+	var queue map[int]string
+	if len(sw.Jobs) > 0 {
+		if queue, err = sw.SlurmQueue(ctx); err != nil {
+			return fmt.Errorf("%v: resume needs squeue to know which members are still queued or running", err)
+		}
+	}
+	if backend == sweep.Slurm {
+		if err := sw.Spec.CheckSlurm(bk.slurm); err != nil {
+			return err
+		}
+	}
+	st, err := sw.Status(queue)
 	if err != nil {
 		return err
 	}
@@ -351,8 +369,10 @@ func sweepResume(ctx context.Context, args []string, e *env) error {
 func countsText(st []sweep.MemberStatus) string {
 	c := sweep.Counts(st)
 	var parts []string
-	for k, v := range c {
-		parts = append(parts, strconv.Itoa(v)+" "+k)
+	for _, k := range sweep.States {
+		if c[k] > 0 {
+			parts = append(parts, strconv.Itoa(c[k])+" "+k)
+		}
 	}
 	return strings.Join(parts, ", ")
 }
