@@ -179,7 +179,6 @@ func checkYangTrial(t *testing.T, b *batch.Batch, i int, rule string, k int) {
 		ring     int
 		theta, s float64
 		p        batch.Period
-		toEnd    bool
 	}
 	var stims []stim
 	fixIn := dec.Start
