@@ -3,6 +3,8 @@ package config
 import (
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -114,5 +116,27 @@ func TestExactKeys(t *testing.T) {
 		case c.want != "" && (err == nil || !strings.HasPrefix(err.Error(), c.want)):
 			t.Errorf("%s: error %v, want %q", c.in, err, c.want)
 		}
+	}
+}
+
+func TestReadLimited(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.json")
+	if err := os.WriteFile(path, []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		limit int64
+		ok    bool
+	}{{10, true}, {9, false}, {100, true}} {
+		data, err := ReadLimited(path, c.limit)
+		if c.ok && (err != nil || string(data) != "0123456789") {
+			t.Errorf("limit %d: %q, %v", c.limit, data, err)
+		}
+		if !c.ok && !errors.Is(err, ErrTooLarge) {
+			t.Errorf("limit %d: %v, want ErrTooLarge", c.limit, err)
+		}
+	}
+	if _, err := ReadLimited(filepath.Join(t.TempDir(), "none"), 10); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -124,19 +122,11 @@ const MaxConfigBytes = 64 << 20
 
 // readLimited reads a config file of at most MaxConfigBytes.
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxConfigBytes {
+	data, err := config.ReadLimited(path, MaxConfigBytes)
+	if errors.Is(err, config.ErrTooLarge) {
 		return nil, fmt.Errorf("%s is larger than %d MiB, the most a run config may be (weights and masks go in .npy/.npz files)", path, MaxConfigBytes>>20)
 	}
-	return data, nil
+	return data, err
 }
 
 func jsonErr(err error) string {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/internal/figure"
 	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/run"
@@ -90,7 +91,7 @@ func (sw *Sweep) Collect(queue map[int]string) (*Results, error) {
 }
 
 func readMetrics(path string) (*run.Metrics, error) {
-	data, err := readAtMost(path, run.MaxConfigBytes)
+	data, err := config.ReadLimited(path, run.MaxConfigBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -53,11 +53,9 @@ func (sw *Sweep) RunLocal(ctx context.Context, indices []int, o LocalOptions) (*
 	}
 	defer lock.Unlock()
 	if indices == nil {
-		st, err := sw.Status(nil)
-		if err != nil {
+		if indices, err = sw.todo(ctx, false); err != nil {
 			return nil, err
 		}
-		indices = Unfinished(st)
 	}
 	if indices, err = sw.checkIndices(indices); err != nil {
 		return nil, err

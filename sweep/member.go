@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/npz"
 	"github.com/dale-rnn/dale/run"
 	"github.com/dale-rnn/dale/train"
@@ -244,7 +245,7 @@ func (sw *Sweep) setAside(dir, id string, attempt int) error {
 // none).
 func ReadMemberState(dir string) (*MemberState, error) {
 	path := filepath.Join(dir, MemberFile)
-	data, err := readAtMost(path, 1<<20)
+	data, err := config.ReadLimited(path, 1<<20)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -284,21 +285,4 @@ func errorText(e string) string {
 		return ""
 	}
 	return ": " + e
-}
-
-// readAtMost reads path, refusing a file larger than limit bytes.
-func readAtMost(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d MiB", path, limit>>20)
-	}
-	return data, nil
 }

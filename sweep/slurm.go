@@ -101,15 +101,9 @@ func (sw *Sweep) Submit(ctx context.Context, indices []int, o SubmitOptions) (*J
 	}
 	defer lock.Unlock()
 	if indices == nil {
-		queue, err := sw.SlurmQueue(ctx)
-		if err != nil {
+		if indices, err = sw.todo(ctx, true); err != nil {
 			return nil, err
 		}
-		st, err := sw.Status(queue)
-		if err != nil {
-			return nil, err
-		}
-		indices = Unfinished(st)
 	}
 	script, err := sw.Script(indices, o)
 	if err != nil {

@@ -219,3 +219,21 @@ func (sw *Sweep) checkIndices(indices []int) ([]int, error) {
 	}
 	return out, nil
 }
+
+// todo is what a run of the sweep with no indices given does: every
+// member Unfinished, with Slurm's queue when withQueue.
+func (sw *Sweep) todo(ctx context.Context, withQueue bool) ([]int, error) {
+	var queue map[int]string
+	if withQueue {
+		q, err := sw.SlurmQueue(ctx)
+		if err != nil {
+			return nil, err
+		}
+		queue = q
+	}
+	st, err := sw.Status(queue)
+	if err != nil {
+		return nil, err
+	}
+	return Unfinished(st), nil
+}

@@ -114,7 +114,7 @@ func Create(spec *Spec, out, backend string) (*Sweep, error) {
 // Open reads the sweep directory out.
 func Open(out string) (*Sweep, error) {
 	path := filepath.Join(out, StateFile)
-	data, err := readAtMost(path, run.MaxConfigBytes)
+	data, err := config.ReadLimited(path, run.MaxConfigBytes)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("sweep directory %s: no %s: not a sweep directory (dale sweep --spec S --out DIR makes one)", out, StateFile)

@@ -197,15 +197,20 @@ func parseWithDir(fs *flagSet, args []string) (string, error) {
 	return pos[0], nil
 }
 
+// openSweepArg parses flags and the sweep directory argument and opens it.
+func openSweepArg(fs *flagSet, args []string) (*sweep.Sweep, error) {
+	dir, err := parseWithDir(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	return sweep.Open(dir)
+}
+
 func sweepMember(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("sweep member", "sweep member OUT --index I", e)
 	fs.footer = "exit status: 0 done, 1 the run failed, 2 bad input or the member is running elsewhere, 3 interrupted (checkpoint saved)"
 	index := fs.Int("index", -1, "member index (0-based; under Slurm $SLURM_ARRAY_TASK_ID)")
-	dir, err := parseWithDir(fs, args)
-	if err != nil {
-		return err
-	}
-	sw, err := sweep.Open(dir)
+	sw, err := openSweepArg(fs, args)
 	if err != nil {
 		return err
 	}
@@ -245,11 +250,7 @@ func queueOf(ctx context.Context, sw *sweep.Sweep, e *env) map[int]string {
 func sweepStatus(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("sweep status", "sweep status OUT [--json]", e)
 	asJSON := fs.Bool("json", false, "one JSON object per member instead of the table")
-	dir, err := parseWithDir(fs, args)
-	if err != nil {
-		return err
-	}
-	sw, err := sweep.Open(dir)
+	sw, err := openSweepArg(fs, args)
 	if err != nil {
 		return err
 	}
@@ -278,7 +279,7 @@ func sweepStatus(ctx context.Context, args []string, e *env) error {
 	for _, j := range sw.Jobs {
 		jobs = append(jobs, j.ID)
 	}
-	fmt.Fprintf(e.stdout, "sweep %s: %d members, backend %s", dir, sw.Len(), sw.Backend)
+	fmt.Fprintf(e.stdout, "sweep %s: %d members, backend %s", sw.Dir, sw.Len(), sw.Backend)
 	if len(jobs) > 0 {
 		fmt.Fprintf(e.stdout, ", Slurm jobs %s", strings.Join(jobs, ", "))
 	}
@@ -321,15 +322,11 @@ func sweepResume(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("sweep resume", "sweep resume OUT [--backend local|slurm] [flags]", e)
 	fs.footer = "Runs again every member not done and not running or queued: failed, interrupted, lost (its worker died) or never run; an interrupted or lost member continues from its last.npz."
 	bk := addBackendFlags(fs)
-	dir, err := parseWithDir(fs, args)
+	sw, err := openSweepArg(fs, args)
 	if err != nil {
 		return err
 	}
 	if err := bk.check(); err != nil {
-		return err
-	}
-	sw, err := sweep.Open(dir)
-	if err != nil {
 		return err
 	}
 	backend := bk.backend
@@ -355,7 +352,7 @@ func sweepResume(ctx context.Context, args []string, e *env) error {
 	}
 	todo := sweep.Unfinished(st)
 	if len(todo) == 0 {
-		fmt.Fprintf(e.stdout, "dale sweep: nothing to resume in %s (%s)\n", dir, countsText(st))
+		fmt.Fprintf(e.stdout, "dale sweep: nothing to resume in %s (%s)\n", sw.Dir, countsText(st))
 		return nil
 	}
 	var ids []string
@@ -379,11 +376,7 @@ func countsText(st []sweep.MemberStatus) string {
 
 func sweepCollect(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("sweep collect", "sweep collect OUT", e)
-	dir, err := parseWithDir(fs, args)
-	if err != nil {
-		return err
-	}
-	sw, err := sweep.Open(dir)
+	sw, err := openSweepArg(fs, args)
 	if err != nil {
 		return err
 	}
