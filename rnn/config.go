@@ -102,6 +102,23 @@ type Config struct {
 	// with dale). Default "global".
 	EIBalance string `json:"ei_balance"`
 
+	// ReadoutBalance applies the same rule to the effective readout matrix
+	// at initialisation: "neuron" per readout channel (column), so that
+	// every output starts with as much inhibitory as excitatory weight,
+	// "global" over the whole matrix, "none" (default) leaves it as drawn.
+	// With Dale's law and a signed hidden mask, four fifths of the readout
+	// rows are excitatory, so an unbalanced readout starts with every output
+	// driven up by the summed excitatory rates (a large initial error that
+	// grows with N; a saturated sigmoid output). It acts only where both
+	// signs are present.
+	ReadoutBalance string `json:"readout_balance"`
+
+	// OutputActivation is applied to the readout: "linear" (default, y =
+	// r W_out + b_out; "" means the same) or "sigmoid" (y = σ(r W_out +
+	// b_out), Yang et al. 2019's output units, which keep every output in
+	// (0, 1)).
+	OutputActivation string `json:"output_activation"`
+
 	// SpectralRadius, when > 0, scales the raw recurrent weights (after the
 	// E/I balance) so that the effective recurrent matrix has this spectral
 	// radius (largest eigenvalue modulus). Default 0: leave as drawn.
@@ -173,22 +190,26 @@ func (ms Masks) Excitatory(n int) []bool {
 // DefaultConfig returns the defaults documented on each field of [Config].
 func DefaultConfig() Config {
 	return Config{
-		Dims:       []int{1, 100, 1},
-		Activation: ReLU,
-		Dt:         10,
-		Tau:        Floats{100},
-		Weights:    Strings{"uniform"},
-		Biases:     Strings{"zero"},
-		Plasticity: Plasticities{{Value: 1}},
-		EIBalance:  "global",
-		InitState:  "zero",
-		Engine:     "fused",
-		DType:      "float32",
+		Dims:             []int{1, 100, 1},
+		Activation:       ReLU,
+		Dt:               10,
+		Tau:              Floats{100},
+		Weights:          Strings{"uniform"},
+		Biases:           Strings{"zero"},
+		Plasticity:       Plasticities{{Value: 1}},
+		EIBalance:        "global",
+		ReadoutBalance:   "none",
+		OutputActivation: OutputLinear,
+		InitState:        "zero",
+		Engine:           "fused",
+		DType:            "float32",
 	}
 }
 
 // Names of the engines and dtypes.
 const (
+	OutputLinear   = "linear"
+	OutputSigmoid  = "sigmoid"
 	EngineFused    = "fused"
 	EngineUnrolled = "unrolled"
 	Float32        = "float32"
@@ -611,6 +632,16 @@ func (c Config) Validate() error {
 	case "none", "global", "neuron":
 	default:
 		return cfgErr("ei_balance", fmt.Sprintf("%q", c.EIBalance), `must be "none", "global" or "neuron"`)
+	}
+	switch c.ReadoutBalance {
+	case "none", "global", "neuron":
+	default:
+		return cfgErr("readout_balance", fmt.Sprintf("%q", c.ReadoutBalance), `must be "none", "global" or "neuron"`)
+	}
+	switch c.OutputActivation {
+	case "", OutputLinear, OutputSigmoid:
+	default:
+		return cfgErr("output_activation", fmt.Sprintf("%q", c.OutputActivation), `must be "linear" or "sigmoid"`)
 	}
 	if !(c.SpectralRadius >= 0) || math.IsInf(c.SpectralRadius, 0) {
 		return cfgErr("spectral_radius", c.SpectralRadius, "must be a finite number ≥ 0 (0 leaves the weights as drawn)")

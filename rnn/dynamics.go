@@ -36,6 +36,9 @@ type Dynamics struct {
 	// V0 is the state a trial starts from (the learned init_state, or
 	// zeros).
 	V0 []float64
+	// Sigmoid says the readout passes through the sigmoid
+	// (output_activation "sigmoid").
+	Sigmoid bool
 }
 
 // Dynamics returns the model's single-step map as it is now.
@@ -43,7 +46,8 @@ func (m *Model) Dynamics() *Dynamics {
 	d := m.Dims()
 	win, wrec, wout := m.EffectiveFloat64()
 	dyn := &Dynamics{N: d[1], In: d[0], Out: d[2], Activation: m.cfg.Activation, Alpha: m.Alpha(),
-		WIn: win, WRec: wrec, WOut: wout, BRec: make([]float64, d[1]), BOut: make([]float64, d[2]), V0: make([]float64, d[1])}
+		WIn: win, WRec: wrec, WOut: wout, BRec: make([]float64, d[1]), BOut: make([]float64, d[2]), V0: make([]float64, d[1]),
+		Sigmoid: m.cfg.OutputActivation == OutputSigmoid}
 	if p := m.byName[NameBRec]; p != nil {
 		dyn.BRec = p.Float64s()
 	}
@@ -105,10 +109,16 @@ func (d *Dynamics) Jacobian(v, J []float64) {
 	}
 }
 
-// Readout writes r W_out + b_out for the rates r into y (length Out).
+// Readout writes r W_out + b_out for the rates r into y (length Out),
+// through the sigmoid when Sigmoid is set (the model's output_activation).
 func (d *Dynamics) Readout(r, y []float64) {
 	copy(y, d.BOut)
 	addRowProduct(y, r, d.WOut)
+	if d.Sigmoid {
+		for i, v := range y {
+			y[i] = 1 / (1 + math.Exp(-v))
+		}
+	}
 }
 
 // addRowProduct adds the row vector x times the row-major matrix w

@@ -183,6 +183,14 @@ func (m *Model) Build(batch, steps int, mode Mode) (*Graph, error) {
 	if err != nil {
 		return nil, wrap("readout", err)
 	}
+	if m.cfg.OutputActivation == OutputSigmoid {
+		// dale's own op, as for the rates: gorgonia's Sigmoid node gave
+		// gradients that disagree with finite differences in this graph
+		// (TestModelFiniteDifferences catches it).
+		if y, err = G.ApplyOp(ratesOp{act: Sigmoid, shape: tensor.Shape{batch * steps, out}}, y); err != nil {
+			return nil, wrap("output activation", err)
+		}
+	}
 	if gr.Outputs, err = G.Reshape(y, tensor.Shape{batch, steps, out}); err != nil {
 		return nil, wrap("reshape outputs", err)
 	}

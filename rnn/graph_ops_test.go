@@ -122,10 +122,12 @@ func TestRatesOpMatchesGorgonia(t *testing.T) {
 // loss over outputs and rates with respect to every raw parameter (through
 // |W| ⊙ M, the bias ops and the rates op) matches central differences.
 func TestModelFiniteDifferences(t *testing.T) {
-	for _, engine := range []string{EngineFused, EngineUnrolled} {
-		t.Run(engine, func(t *testing.T) {
+	for _, c := range []struct{ engine, output string }{{EngineFused, OutputLinear}, {EngineUnrolled, OutputLinear}, {EngineFused, OutputSigmoid}} {
+		engine := c.engine
+		t.Run(engine+"/"+c.output, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(17, 18))
 			cfg := DefaultConfig()
+			cfg.OutputActivation = c.output
 			cfg.Dims = []int{2, 6, 2}
 			cfg.DType = Float64
 			cfg.Activation = Tanh

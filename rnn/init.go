@@ -257,12 +257,13 @@ func effective(w, mask []float64, dale bool) []float64 {
 	return e
 }
 
-// balanceEI applies nn4n's E/I balance to the raw recurrent weights w (n×n,
-// (pre, post)) whose effective matrix under mask is eff: the larger of the
-// summed excitatory and summed inhibitory magnitudes is scaled down to the
-// smaller, over the whole matrix ("global") or per post-synaptic column
-// ("neuron"). Groups with only one sign are left alone.
-func balanceEI(w, eff []float64, n int, mode string) {
+// balanceEI applies nn4n's E/I balance to the raw weights w (rows×cols,
+// (pre, post): the recurrent or the readout matrix) whose effective matrix
+// under mask is eff: the larger of the summed excitatory and summed
+// inhibitory magnitudes is scaled down to the smaller, over the whole
+// matrix ("global") or per post-synaptic column ("neuron"). Groups with
+// only one sign are left alone.
+func balanceEI(w, eff []float64, rows, cols int, mode string) {
 	scale := func(idx func(yield func(int) bool)) {
 		var exc, inh float64
 		for i := range idx {
@@ -294,10 +295,10 @@ func balanceEI(w, eff []float64, n int, mode string) {
 			}
 		})
 	case "neuron":
-		for c := 0; c < n; c++ {
+		for c := 0; c < cols; c++ {
 			scale(func(yield func(int) bool) {
-				for r := 0; r < n; r++ {
-					if !yield(r*n + c) {
+				for r := 0; r < rows; r++ {
+					if !yield(r*cols + c) {
 						return
 					}
 				}

@@ -95,7 +95,10 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 	}
 	n := cfg.Dims[1]
 	if cfg.EIBalance != "none" && m.dale {
-		balanceEI(raw[1], effective(raw[1], m.masks[1], true), n, cfg.EIBalance)
+		balanceEI(raw[1], effective(raw[1], m.masks[1], true), n, n, cfg.EIBalance)
+	}
+	if rb := cfg.ReadoutBalance; rb != "" && rb != "none" && m.dale {
+		balanceEI(raw[2], effective(raw[2], m.masks[2], true), n, cfg.Dims[2], rb)
 	}
 	if cfg.SpectralRadius > 0 {
 		rho, err := spectralRadius(effective(raw[1], m.masks[1], m.dale), n)

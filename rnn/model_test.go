@@ -607,6 +607,36 @@ func TestBalanceAndSpectralRadius(t *testing.T) {
 			t.Fatalf("only %d neurons have both kinds of input", checked)
 		}
 	})
+	for _, rb := range []string{"neuron", "global", "none"} {
+		t.Run("readout "+rb, func(t *testing.T) {
+			cfg := base
+			cfg.Dims = []int{2, 40, 3}
+			cfg.Masks = eiMasks(rand.New(rand.NewPCG(8, 8)), 2, 40, 3, 32, 0.5)
+			cfg.ReadoutBalance = rb
+			m, err := New(cfg, rand.New(rand.NewPCG(1, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, eo := m.Effective()
+			w := toFloat64(eo.Data())
+			for c := 0; c < 3; c++ {
+				e, i := sums(w, func(k int) bool { return k%3 == c })
+				if e == 0 || i == 0 {
+					t.Fatalf("output %d: excitatory %v, inhibitory %v: want both", c, e, i)
+				}
+				balanced := math.Abs(e-i) <= 1e-4*e
+				if want := rb == "neuron"; balanced != want {
+					t.Errorf("readout_balance %s, output %d: excitatory %v, inhibitory %v (balanced %v, want %v)", rb, c, e, i, balanced, want)
+				}
+			}
+			if rb == "global" {
+				e, i := sums(w, func(int) bool { return true })
+				if math.Abs(e-i) > 1e-4*e {
+					t.Errorf("readout_balance global: excitatory %v, inhibitory %v", e, i)
+				}
+			}
+		})
+	}
 	t.Run("none", func(t *testing.T) {
 		cfg := base
 		cfg.EIBalance = "none"
@@ -1009,5 +1039,51 @@ func TestMaskFileReadsOnlyMasks(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if d := after.TotalAlloc - before.TotalAlloc; d > 16<<20 {
 		t.Errorf("loading the masks allocated %d MiB: the 64 MiB junk array was decoded", d>>20)
+	}
+}
+
+// output_activation "sigmoid": the outputs are σ of the linear readout,
+// in Forward and in Dynamics.Readout, and the rates are unchanged.
+func TestSigmoidOutput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	cfg := DefaultConfig()
+	cfg.Dims = []int{3, 10, 2}
+	cfg.Biases = Strings{"normal"}
+	cfg.Masks = eiMasks(rng, 3, 10, 2, 8, 0.5)
+	cfg.OutputActivation = OutputSigmoid
+	m, err := New(cfg, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomize(m, rng, 1)
+	const B, T = 2, 6
+	x := randInputs(rng, B*T*3)
+	res, err := m.Forward(x, B, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lin, r := refForward(m, x, B, T)
+	want := make([]float64, len(lin))
+	spread := 0.0
+	for i, v := range lin {
+		want[i] = 1 / (1 + math.Exp(-v))
+		spread = math.Max(spread, math.Abs(v))
+	}
+	if spread < 0.5 {
+		t.Fatalf("linear outputs within ±%v: the test needs a wider range", spread)
+	}
+	maxDiff(t, "outputs", res.Outputs, want, 1e-5)
+	maxDiff(t, "rates", res.Rates, r, 1e-4)
+	d := m.Dynamics()
+	y := make([]float64, 2)
+	rates := make([]float64, 10)
+	for j := range rates {
+		rates[j] = r[j]
+	}
+	d.Readout(rates, y)
+	for o := range y {
+		if math.Abs(y[o]-want[o]) > 1e-5 {
+			t.Errorf("Dynamics.Readout output %d = %v, want %v", o, y[o], want[o])
+		}
 	}
 }

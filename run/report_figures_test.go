@@ -2,7 +2,6 @@ package run
 
 import (
 	"image/png"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/dale-rnn/dale/batch"
 	"github.com/dale-rnn/dale/tasks"
+	"github.com/dale-rnn/dale/train"
 )
 
 func TestEvidenceAxis(t *testing.T) {
@@ -133,10 +133,13 @@ func TestPCAConditions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := task.Sample(rand.New(rand.NewPCG(1, 2)), 16)
+		// the trials a report draws: evaluation trials (a multitask's mix
+		// every rule even where its training batches hold one)
+		bs, err := train.EvalBatches(task, 1, 16, 16)
 		if err != nil {
 			t.Fatal(err)
 		}
+		b := bs[0]
 		groups := pcaGroups(b, pc)
 		n := 0
 		for _, g := range groups {

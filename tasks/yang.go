@@ -302,9 +302,16 @@ func yangCoherences(r yangRule) []float64 {
 //
 // # Loss mask
 //
-// The default mask is "yang" (Common.Mask), which is Yang's add_c_mask: 0
-// for the first 100 ms, 1 until the go cue (the decision period's start),
-// 0 for 100 ms, 5 to the end, every weight of the fixation output ×2.
+// The default mask is "yang" (Common.Mask), the weights Yang's training
+// puts on each squared error. His add_c_mask is 0 for the first 100 ms, 1
+// until the go cue (the decision period's start), 0 for 100 ms, 5 to the
+// end, and ×2 on every weight of the fixation output; his loss
+// (network.py, loss_type "lsq") multiplies the error by that mask before
+// squaring it. dale's mse weighs the squared error by the mask itself, so
+// the Yang tasks default to that mask squared: response_weight 25 and
+// fixation_weight 4, Yang's objective up to a constant factor per batch
+// shape (Yang divides by the number of elements, dale by the mask's sum).
+// response_weight 5 and fixation_weight 2 give add_c_mask itself.
 //
 // # Scoring
 //
@@ -362,13 +369,22 @@ func DefaultYang(rule string) (*YangParams, error) {
 
 func defaultYang(k int) *YangParams {
 	r := yangTable[k]
-	c := defaultCommon(yangSigma)
-	c.DT = 20
+	c := yangCommon()
 	p := &YangParams{Common: c, NoisyInputs: "all", Coherences: yangCoherences(r), Timing: map[string]Duration{}, rule: k}
 	for _, s := range yangSpans(r) {
 		p.Timing[s.name] = s.d
 	}
 	return p
+}
+
+// yangCommon returns the common defaults of the Yang tasks: dt 20, Yang's
+// input noise, and his mask with the weights his loss puts on the squared
+// error (response 25, fixation ×4: see "Loss mask").
+func yangCommon() Common {
+	c := defaultCommon(yangSigma)
+	c.DT = 20
+	c.Mask.ResponseWeight, c.Mask.FixationWeight = 25, 4
+	return c
 }
 
 // Rule returns the name of the parameters' rule ("dm1").

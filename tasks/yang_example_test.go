@@ -11,7 +11,7 @@ import (
 // trials are, score the targets as outputs, and sample a batch of one task
 // with the multitask's layout for evaluation.
 func ExampleMultitask() {
-	task, err := tasks.New("yang20", []byte(`{"rules": ["fdgo", "dm1", "dmsgo"]}`))
+	task, err := tasks.New("yang20", []byte(`{"rules": ["fdgo", "dm1", "dmsgo"], "mixing": "trial"}`))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"encoding/json"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -29,11 +30,21 @@ func yangEntries() []entry {
 // the input layout is always the full 85 units (a rule keeps its unit
 // 65+k whichever rules are included).
 //
-// Yang trains on batches of one rule each, drawn with probabilities
-// rule_probs (train.py); here each trial draws its own rule, so a batch
-// mixes them. All trials are padded to one length, the longest any
-// included task can produce (Common.Pad "max", default; "batch": the
-// batch's longest trial), with zero inputs, targets and mask.
+// Mixing says how rules are drawn for training batches. "trial"
+// (default): each trial draws its own rule, so a batch mixes them, and all
+// trials are padded to one length, the longest any included task can
+// produce (Common.Pad "max", default; "batch": the batch's longest trial),
+// with zero inputs, targets and mask. "batch": Yang's way (train.py), one
+// rule per batch, drawn with rule_probs, and the batch padded to that
+// rule's longest trial (pad "max") or the batch's longest (pad "batch"),
+// which saves the padding of short tasks: the mean trial is 105 steps at
+// the default timing, the longest task's 210.
+//
+// Evaluation batches (SampleEval, used by train.EvalBatches and so by
+// every evaluation, dale eval included) hold every included rule of
+// non-zero probability equally often, whatever rule_probs and mixing say,
+// as Yang's do_eval tests each rule on its own batch: trial i of a batch
+// is of rule (o + i) mod n among those n rules, o drawn from the rng.
 //
 // Conditions: each trial's own task's (see YangParams), rule (its index
 // 0..19) among them; YangRuleOf reads it. Score.ByCondition summarises by
@@ -44,9 +55,12 @@ func yangEntries() []entry {
 // batch that leaves a task out does not meet the target (score a batch of
 // one rule, from Multitask.SampleRule, by its "accuracy").
 //
-// Defaults: dt 20, sigma 0.01·sqrt(200), mask "yang", noisy_inputs "all",
-// strict_fixation false (see YangParams), rules all 20, rule_probs {}
-// (uniform).
+// Defaults are Yang's for training all 20 tasks (experiment.py,
+// train_all): dt 20, sigma 0.01·sqrt(200), mask "yang" (squared, see
+// YangParams), noisy_inputs "all", strict_fixation false, rules all 20,
+// rule_probs {"contextdm1": 5, "contextdm2": 5} (his rule_prob_map: those
+// two drawn 5 times as often as each other rule), mixing "batch". Give
+// rule_probs {} for uniform rules.
 //
 // Target (Task.Target): min_accuracy >= 0.9, every task at 90 % (Yang
 // stops training when the worst task's performance exceeds target_perf).
@@ -61,14 +75,34 @@ type YangMultiParams struct {
 	// an included rule left out weighs 1 (Yang's rule_prob_map), and
 	// weights of rules not included are ignored. They are normalised over
 	// the included rules, whose weights must not all be 0.
-	RuleProbs map[string]float64 `json:"rule_probs"`
+	// Given in JSON, rule_probs replaces the default weights whole.
+	RuleProbs RuleWeights `json:"rule_probs"`
+	// Mixing is "trial" or "batch" (see above).
+	Mixing string `json:"mixing"`
+}
+
+// RuleWeights are relative rule weights by name. Its JSON form is an
+// object; decoding one replaces the whole map (encoding/json would merge
+// it into the defaults), and null means {}.
+type RuleWeights map[string]float64
+
+// UnmarshalJSON replaces w by the object b.
+func (w *RuleWeights) UnmarshalJSON(b []byte) error {
+	var m map[string]float64
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	if m == nil {
+		m = map[string]float64{}
+	}
+	*w = m
+	return nil
 }
 
 // DefaultYangMulti returns the default parameters of "yang20".
 func DefaultYangMulti() *YangMultiParams {
-	c := defaultCommon(yangSigma)
-	c.DT = 20
-	return &YangMultiParams{Common: c, NoisyInputs: "all", Rules: YangRules(), RuleProbs: map[string]float64{}}
+	return &YangMultiParams{Common: yangCommon(), NoisyInputs: "all", Rules: YangRules(),
+		RuleProbs: map[string]float64{"contextdm1": 5, "contextdm2": 5}, Mixing: "batch"}
 }
 
 // Build validates the parameters and builds the multitask (a *Multitask).
@@ -91,6 +125,9 @@ func (p *YangMultiParams) build() (Task, error) {
 	}
 	if err := validateNoisy(p.NoisyInputs); err != nil {
 		return nil, err
+	}
+	if p.Mixing != "trial" && p.Mixing != "batch" {
+		return nil, config.Errorf("mixing = %q is not allowed: must be \"trial\" (a rule per trial) or \"batch\" (a rule per batch)", p.Mixing)
 	}
 	all := strings.Join(YangRules(), ", ")
 	if len(p.Rules) == 0 {
@@ -176,28 +213,79 @@ func (m *Multitask) maxSteps() int {
 	return n
 }
 
-// plan draws the trial's rule (one uniform number), then the trial as its
-// task draws it.
-func (m *Multitask) plan(rng *rand.Rand) plan {
+// pick draws an included rule with its probability (one uniform number).
+func (m *Multitask) pick(rng *rand.Rand) int {
 	u := rng.Float64()
 	j := 0
 	for j < len(m.cum)-1 && u >= m.cum[j] {
 		j++
 	}
-	return m.subs[m.rules[j]].plan(rng)
+	return m.rules[j]
 }
+
+// plan draws the trial's rule, then the trial as its task draws it.
+func (m *Multitask) plan(rng *rand.Rand) plan { return m.subs[m.pick(rng)].plan(rng) }
+
+// Sample draws size training trials: with mixing "trial" each of its own
+// rule; with mixing "batch" one rule (drawn first) for all of them, padded
+// to that rule's longest trial. The same rng state gives the same batch.
+func (m *Multitask) Sample(rng *rand.Rand, size int) (*batch.Batch, error) {
+	if m.p.Mixing != "batch" {
+		return m.core.Sample(rng, size)
+	}
+	c := m.core
+	c.gen = oneRule{m: m, sub: m.subs[m.pick(rng)], own: true}
+	return c.Sample(rng, size)
+}
+
+// SampleEval draws size evaluation trials (train.EvalSampler), the rules
+// of non-zero probability taking turns from a random first one, so that
+// every task is judged equally often whatever rule_probs and mixing say.
+func (m *Multitask) SampleEval(rng *rand.Rand, size int) (*batch.Batch, error) {
+	var active []int
+	for j, k := range m.rules {
+		if m.probs[j] > 0 {
+			active = append(active, k)
+		}
+	}
+	c := m.core
+	c.gen = &takeTurns{m: m, rules: active, next: rng.IntN(len(active))}
+	return c.Sample(rng, size)
+}
+
+// takeTurns draws its trials' rules in turn.
+type takeTurns struct {
+	m     *Multitask
+	rules []int
+	next  int
+}
+
+func (g *takeTurns) plan(rng *rand.Rand) plan {
+	k := g.rules[g.next%len(g.rules)]
+	g.next++
+	return g.m.subs[k].plan(rng)
+}
+func (g *takeTurns) fill(b *batch.Batch, i int, p *plan) { yangFill(b, i, p) }
+func (g *takeTurns) maxSteps() int                       { return g.m.maxSteps() }
 
 func (m *Multitask) fill(b *batch.Batch, i int, p *plan) { yangFill(b, i, p) }
 
-// oneRule samples the trials of one rule with the multitask's layout.
+// oneRule samples the trials of one rule with the multitask's layout,
+// padded to the multitask's longest trial, or to the rule's own (own).
 type oneRule struct {
 	m   *Multitask
 	sub *yangTask
+	own bool
 }
 
 func (g oneRule) plan(rng *rand.Rand) plan            { return g.sub.plan(rng) }
 func (g oneRule) fill(b *batch.Batch, i int, p *plan) { yangFill(b, i, p) }
-func (g oneRule) maxSteps() int                       { return g.m.maxSteps() }
+func (g oneRule) maxSteps() int {
+	if g.own {
+		return g.sub.maxSteps()
+	}
+	return g.m.maxSteps()
+}
 
 // SampleRule draws size trials of one included rule, given by name ("dm1"
 // or "yang-dm1"), with the multitask's inputs, noise, mask and padding (with

@@ -26,11 +26,21 @@ func newMulti(t testing.TB, params ...string) *Multitask {
 	return m
 }
 
-// The default multitask: all 20 rules, uniform, the full layout, every
-// batch padded to the longest task's trial (delaydm's 210 steps); each
+// The default multitask's rule weights are Yang's; with rule_probs {} and
+// mixing "trial": all 20 rules, uniform, the full layout, every batch padded to the longest task's trial (delaydm's 210 steps); each
 // trial is its rule's task's, rule unit included.
 func TestYangMultitask(t *testing.T) {
-	m := newMulti(t, `{"sigma": 0}`)
+	def := newMulti(t).RuleProbs()
+	for j, rule := range YangRules() {
+		want := 1.0 / 28
+		if rule == "contextdm1" || rule == "contextdm2" {
+			want = 5.0 / 28
+		}
+		if math.Abs(def[j]-want) > 1e-15 {
+			t.Fatalf("default probability of %s %v, want %v (Yang's rule_prob_map)", rule, def[j], want)
+		}
+	}
+	m := newMulti(t, `{"sigma": 0, "mixing": "trial", "rule_probs": {}}`)
 	if !reflect.DeepEqual(m.Rules(), YangRules()) || Width(m.Inputs()) != 85 || Width(m.Outputs()) != 33 || m.DT() != 20 {
 		t.Fatalf("rules %v, %d → %d units, dt %v", m.Rules(), Width(m.Inputs()), Width(m.Outputs()), m.DT())
 	}
@@ -252,5 +262,74 @@ func TestYangSampleRule(t *testing.T) {
 	b, err := short.SampleRule(rand.New(rand.NewPCG(1, 1)), "dm1", 8)
 	if err != nil || b.Steps > 125 {
 		t.Errorf("pad batch: %d steps, %v", b.Steps, err)
+	}
+}
+
+// Mixing "batch" (Yang's train.py): one rule per batch, drawn with
+// rule_probs, the batch padded to that rule's longest trial; the same rng
+// state gives the same batch. SampleEval mixes every rule of non-zero
+// probability in turn, whatever the mixing and the weights.
+func TestYangBatchMixing(t *testing.T) {
+	m := newMulti(t, `{"sigma": 0, "mixing": "batch", "rules": ["dm1", "delaydm1", "fdgo"], "rule_probs": {"dm1": 2, "fdgo": 0}}`)
+	steps := map[string]int{}
+	for _, r := range m.Rules() {
+		single, err := New("yang-" + r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps[r] = single.(interface{ MaxSteps() int }).MaxSteps()
+	}
+	count := map[string]int{}
+	for s := range uint64(300) {
+		b, err := m.Sample(rand.New(rand.NewPCG(s, 9)), 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rule, _ := YangRuleOf(b.Trials[0])
+		for i, tr := range b.Trials {
+			if r, _ := YangRuleOf(tr); r != rule {
+				t.Fatalf("seed %d: trial %d of rule %s in a batch of %s", s, i, r, rule)
+			}
+			k, _ := YangRuleIndex(rule)
+			checkYangTrial(t, b, i, rule, k)
+		}
+		if b.Steps != steps[rule] {
+			t.Fatalf("seed %d: a %s batch of %d steps, want the rule's longest %d", s, rule, b.Steps, steps[rule])
+		}
+		count[rule]++
+		if s == 0 {
+			again, _ := m.Sample(rand.New(rand.NewPCG(s, 9)), 8)
+			if !reflect.DeepEqual(b, again) {
+				t.Fatal("same seed, different batches")
+			}
+		}
+	}
+	// dm1 : delaydm1 : fdgo = 2 : 1 : 0 over 300 batches (sd of the dm1
+	// count about 8).
+	if count["fdgo"] != 0 || count["dm1"] < 170 || count["dm1"] > 230 || count["dm1"]+count["delaydm1"] != 300 {
+		t.Errorf("rules of 300 batches: %v, want about 200 dm1, 100 delaydm1, no fdgo", count)
+	}
+	for _, mix := range []string{"batch", "trial"} {
+		e := newMulti(t, `{"rule_probs": {"contextdm1": 5, "fdgo": 0}}`, `{"mixing": "`+mix+`"}`)
+		b, err := e.SampleEval(rand.New(rand.NewPCG(1, 1)), 95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := map[string]int{}
+		for _, tr := range b.Trials {
+			r, _ := YangRuleOf(tr)
+			per[r]++
+		}
+		if b.Steps != 210 || len(per) != 19 || per["fdgo"] != 0 {
+			t.Fatalf("mixing %s: evaluation batch of %d steps, rules %v", mix, b.Steps, per)
+		}
+		for r, n := range per {
+			if n != 5 {
+				t.Errorf("mixing %s: %d evaluation trials of %s, want 95/19 = 5", mix, n, r)
+			}
+		}
+	}
+	if _, err := New("yang20", json.RawMessage(`{"mixing": "rule"}`)); err == nil || !strings.Contains(err.Error(), `mixing = "rule" is not allowed`) {
+		t.Errorf("bad mixing: %v", err)
 	}
 }

@@ -497,12 +497,18 @@ func TestYangScoring(t *testing.T) {
 	}
 }
 
-// The loss mask is Yang's add_c_mask: 0 for the first 100 ms (5 steps),
-// 1 until the go cue, 0 for 100 ms, 5 to the end of the trial, 0 in
-// padding, the fixation output's weights ×2.
+// The loss mask is Yang's add_c_mask squared, the weights his loss puts
+// on the squared error: 0 for the first 100 ms (5 steps), 1 until the go
+// cue, 0 for 100 ms, 25 to the end of the trial, 0 in padding, the
+// fixation output's weights ×4; with response_weight 5 and fixation_weight
+// 2, add_c_mask itself.
 func TestYangMask(t *testing.T) {
-	for _, rule := range YangRules() {
-		task := newYang(t, rule, "")
+	for j, rule := range YangRules() {
+		resp, fix, params := float32(25), float32(4), ""
+		if j%2 == 1 {
+			resp, fix, params = 5, 2, `{"mask": {"kind": "yang", "response_weight": 5, "fixation_weight": 2}}`
+		}
+		task := newYang(t, rule, params)
 		b := sample(t, task, 4, 16)
 		for i, tr := range b.Trials {
 			g := per(tr, "decision").Start
@@ -516,12 +522,12 @@ func TestYangMask(t *testing.T) {
 				case s < g+5:
 					w = 0
 				default:
-					w = 5
+					w = resp
 				}
 				for u := 0; u < b.Out; u++ {
 					want := w
 					if u == 0 {
-						want *= 2
+						want *= fix
 					}
 					if got := b.Mask[b.At(i, s, u, b.Out)]; got != want {
 						t.Fatalf("%s trial %d step %d output %d: mask %v, want %v (go cue %d, %d steps)", rule, i, s, u, got, want, g, tr.Steps)

@@ -52,7 +52,7 @@ type varSteps struct{ inner *signTask }
 
 func (v varSteps) Sample(rng *rand.Rand, size int) (*batch.Batch, error) {
 	s := *v.inner
-	s.steps = 10 + rng.IntN(6)
+	s.steps = 10 + rng.IntN(2*maxGraphs)
 	s.stimOff, s.resp = s.steps/2, s.steps/4
 	return s.Sample(rng, size)
 }
@@ -73,5 +73,45 @@ func TestVariableLengthBatches(t *testing.T) {
 	}
 	if len(seen) <= maxGraphs || res.Step != 60 {
 		t.Errorf("%d lengths seen over %d steps: want more than %d", len(seen), res.Step, maxGraphs)
+	}
+}
+
+// evalOwn is a source whose evaluation trials differ from its training
+// batches (train.EvalSampler): training batches have 12 steps, evaluation
+// batches 20. It counts the calls of each.
+type evalOwn struct {
+	train, eval   *signTask
+	trains, evals *int
+}
+
+func (s evalOwn) Sample(rng *rand.Rand, size int) (*batch.Batch, error) {
+	*s.trains++
+	return s.train.Sample(rng, size)
+}
+func (s evalOwn) SampleEval(rng *rand.Rand, size int) (*batch.Batch, error) {
+	*s.evals++
+	return s.eval.Sample(rng, size)
+}
+
+// EvalBatches, and so every evaluation of a run, draws from SampleEval
+// when the source has it, and training still draws from Sample.
+func TestEvalSampler(t *testing.T) {
+	var trains, evals int
+	src := evalOwn{newSignTask(12), newSignTask(20), &trains, &evals}
+	bs, err := EvalBatches(src, 5, 10, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 3 || bs[0].Steps != 20 || bs[2].Size != 2 || evals != 3 || trains != 0 {
+		t.Fatalf("evaluation batches: %d, first of %d steps, last of %d trials, %d SampleEval and %d Sample calls; want 3, 20 steps, 2 trials, 3 and 0",
+			len(bs), bs[0].Steps, bs[len(bs)-1].Size, evals, trains)
+	}
+	trains, evals = 0, 0
+	res, err := Run(context.Background(), smallModel(t, 8, 1, nil), src, Options{Steps: 4, BatchSize: 4, EvalEvery: 2, EvalTrials: 8, Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evals != 2 || trains < 4 || res.Step != 4 {
+		t.Errorf("a run of 4 steps with 8 evaluation trials in batches of 4: %d SampleEval and %d Sample calls, want 2 and at least 4", evals, trains)
 	}
 }

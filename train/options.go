@@ -19,6 +19,15 @@ type Source interface {
 	Sample(rng *rand.Rand, size int) (*batch.Batch, error)
 }
 
+// EvalSampler is what a Source implements when its held-out evaluation
+// trials are drawn otherwise than its training batches: EvalBatches (and
+// so every evaluation of a run) calls SampleEval instead of Sample. The
+// Yang multitask with mixing "batch" trains on batches of one task each
+// but is judged on batches that mix the tasks trial by trial.
+type EvalSampler interface {
+	SampleEval(rng *rand.Rand, size int) (*batch.Batch, error)
+}
+
 // ScoreFunc scores the model's outputs on the evaluation batches of one
 // evaluation: outputs[j] ([Size, Steps, Out], row-major) was produced on
 // bs[j]. It returns the value of the run's measure (Options.Measure) over

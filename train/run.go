@@ -439,7 +439,7 @@ const (
 	streamBatch = 1
 	streamNoise = 2
 	streamEval  = 3
-	maxGraphs   = 4
+	maxGraphs   = 8
 )
 
 func stepRNG(seed uint64, k int, stream uint64) *rand.Rand {
