@@ -116,7 +116,10 @@ type Config struct {
 	// OutputActivation is applied to the readout: "linear" (default, y =
 	// r W_out + b_out; "" means the same) or "sigmoid" (y = σ(r W_out +
 	// b_out), Yang et al. 2019's output units, which keep every output in
-	// (0, 1)).
+	// (0, 1)). A sigmoid output passes almost no gradient once it
+	// saturates: a relu network whose activity runs away in the first
+	// Adam steps can stay stuck there (seen on the Yang tasks, which is
+	// why their recipes keep "linear").
 	OutputActivation string `json:"output_activation"`
 
 	// SpectralRadius, when > 0, scales the raw recurrent weights (after the
