@@ -3,7 +3,7 @@
 # yang20 recipe with Dale's law (E/I, two areas) and Yang's own setting
 # (--no-dale: no mask, no sign constraint), trained side by side, one
 # core each, until every task is at 90 % on the evaluation trials or the
-# time limit (LIMIT seconds, default 5700: SIGINT, which saves the run),
+# time limit (LIMIT seconds, default 4500: SIGINT, which saves the run),
 # then judged per task on 2000 fresh trials (dale eval) and analysed
 # (dale analyze: task variance, clusters). Run from the repository root:
 #
@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-benchmarks/out/yang20}
-limit=${2:-5700}
+limit=${2:-4500}
 command -v jq >/dev/null || { echo "benchmarks/yang20.sh needs jq" >&2; exit 2; }
 mkdir -p "$out"
 bin="$out/dale"

@@ -110,7 +110,7 @@ type Config struct {
 	// rows are excitatory, so an unbalanced readout starts with every output
 	// driven up by the summed excitatory rates (a large initial error that
 	// grows with N; a saturated sigmoid output). It acts only where both
-	// signs are present.
+	// signs are present. "" means "none".
 	ReadoutBalance string `json:"readout_balance"`
 
 	// OutputActivation is applied to the readout: "linear" (default, y =
@@ -637,7 +637,7 @@ func (c Config) Validate() error {
 		return cfgErr("ei_balance", fmt.Sprintf("%q", c.EIBalance), `must be "none", "global" or "neuron"`)
 	}
 	switch c.ReadoutBalance {
-	case "none", "global", "neuron":
+	case "", "none", "global", "neuron":
 	default:
 		return cfgErr("readout_balance", fmt.Sprintf("%q", c.ReadoutBalance), `must be "none", "global" or "neuron"`)
 	}

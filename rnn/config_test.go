@@ -67,6 +67,7 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	  "weights": ["normal", "uniform", "w_out.npy"], "biases": [null, "normal", "zero"],
 	  "masks": "masks.npz", "dale": true, "plasticity": [1, 0.5, "p.npy"],
 	  "ei_balance": "neuron", "spectral_radius": 1.5, "init_state": "learn",
+	  "readout_balance": "global", "output_activation": "sigmoid",
 	  "no_self_connections": true, "engine": "unrolled", "dtype": "float64", "seed": 42
 	}`
 	// tau has 2 entries, which is valid only for N = 2: make it N values.
@@ -78,7 +79,8 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	if c.Activation != Tanh || c.Dt != 5 || len(c.Tau) != 20 || !c.LearnAlpha || c.Dale == nil || !*c.Dale ||
 		c.Biases[0] != "none" || c.Plasticity[1].Value != 0.5 || c.Plasticity[2].File != "p.npy" ||
 		c.EIBalance != "neuron" || c.SpectralRadius != 1.5 || c.InitState != "learn" || !c.NoSelfConnections ||
-		c.Engine != "unrolled" || c.DType != "float64" || c.Seed != 42 || c.MaskFile != "masks.npz" {
+		c.Engine != "unrolled" || c.DType != "float64" || c.Seed != 42 || c.MaskFile != "masks.npz" ||
+		c.ReadoutBalance != "global" || c.OutputActivation != OutputSigmoid {
 		t.Fatalf("parsed config wrong: %+v", c)
 	}
 	b, err := json.Marshal(c)

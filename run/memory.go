@@ -3,19 +3,21 @@ package run
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/dale-rnn/dale/config"
 	"github.com/dale-rnn/dale/internal/memlimit"
 	"github.com/dale-rnn/dale/rnn"
 	"github.com/dale-rnn/dale/tasks"
+	"github.com/dale-rnn/dale/train"
 )
 
 // MemoryPart is one part of what a run allocates, with the setting that
 // sizes it.
 type MemoryPart struct {
 	Phase string // "training" or "report"
-	What  string // "model and optimiser state", "training graph", ...
+	What  string // "model and optimiser state", "training graphs", ...
 	Field string // the run config's field that sizes it most: "hidden_size", "train.batch_size", ...
 	Value string
 	Bytes int64
@@ -23,8 +25,8 @@ type MemoryPart struct {
 
 // Memory estimates what training r and reporting it allocate at their
 // peak, without allocating: the model with its optimiser state
-// (rnn.Config.ModelBytes), one training graph for the longest trial
-// (rnn.Config.GraphBytes), the batches and noise in flight, the evaluation
+// (rnn.Config.ModelBytes), the training graphs (rnn.Config.GraphBytes: one
+// per batch length, up to train.MaxGraphs), the batches and noise in flight, the evaluation
 // trials and their graph, and the final report, which runs every
 // evaluation trial through one graph and keeps its outputs, rates and
 // potentials. Training and the report do not overlap, so the peak is the
@@ -76,7 +78,7 @@ func (r *Resolved) Memory() (int64, []MemoryPart) {
 	mt.Phase, mr.Phase = tr, rp
 	training := []MemoryPart{
 		mt,
-		{tr, "training graph", "train.batch_size", batchStr, r.Model.GraphBytes(int(b), steps, true)},
+		{tr, "training graphs", "train.batch_size", batchStr, r.trainGraphBytes(int(b))},
 		{tr, "batches and noise in flight", "train.batch_size", batchStr, add(mul(3, batchBytes(b)), mul(2, noise, b, T, n, 8))},
 		{tr, "evaluation trials", "train.eval_trials", evalStr, add(batchBytes(e), evalGraph)},
 	}
@@ -138,6 +140,31 @@ func (r *Resolved) CheckMemory() error {
 	}
 	return config.Errorf("%s = %s is not allowed: the run would need about %s (%s, for trials of up to %d steps), and %s is available (%s)",
 		big.Field, big.Value, memlimit.Format(need), strings.Join(list, ", "), r.maxSteps(), memlimit.Format(avail), source)
+}
+
+// trainGraphBytes is what the training graphs a run keeps take: one per
+// batch length its task and stages can give (TrainSteps where a task says,
+// else its longest trial), the longest train.MaxGraphs of them.
+func (r *Resolved) trainGraphBytes(batch int) int64 {
+	var lens []int
+	for _, t := range append([]tasks.Task{r.Task}, r.Stages...) {
+		if k, ok := t.(interface{ TrainSteps() []int }); ok {
+			lens = append(lens, k.TrainSteps()...)
+		} else {
+			lens = append(lens, taskSteps(t))
+		}
+	}
+	slices.Sort(lens)
+	lens = slices.Compact(lens)
+	slices.Reverse(lens)
+	total := int64(0)
+	for _, s := range lens[:min(len(lens), train.MaxGraphs)] {
+		total += r.Model.GraphBytes(batch, s, true)
+		if total > 1<<62 {
+			return 1 << 62
+		}
+	}
+	return total
 }
 
 // longTrial is the trial length (in steps) beyond which a run too large

@@ -43,12 +43,26 @@ func TestMemoryEstimate(t *testing.T) {
 		return -1
 	}
 	double := resolveJSON(t, `{"task": {"name": "pdm"}, "hidden_size": 64, "train": {"batch_size": 32}}`)
-	g1, g2 := part(base, "training graph"), part(double, "training graph")
+	g1, g2 := part(base, "training graphs"), part(double, "training graphs")
 	if !(float64(g2) > 1.6*float64(g1) && float64(g2) < 2.4*float64(g1)) {
 		t.Errorf("training graph %d bytes at batch 16, %d at 32: want about twice", g1, g2)
 	}
 	if err := base.CheckMemory(); err != nil {
 		t.Errorf("a small run is refused: %v", err)
+	}
+	// yang20 trains on one rule per batch, each padded to its rule's
+	// longest trial: one graph per length (6 at the default timing);
+	// mixing trials, one graph of the longest.
+	perRule := resolveJSON(t, `{"task": {"name": "yang20"}, "hidden_size": 32, "train": {"batch_size": 8}}`)
+	mixed := resolveJSON(t, `{"task": {"name": "yang20", "params": {"mixing": "trial"}}, "hidden_size": 32, "train": {"batch_size": 8}}`)
+	lens := perRule.Task.(interface{ TrainSteps() []int }).TrainSteps()
+	want := int64(0)
+	for _, s := range lens {
+		want += perRule.Model.GraphBytes(8, s, true)
+	}
+	if len(lens) != 6 || lens[0] != 210 || part(perRule, "training graphs") != want || part(mixed, "training graphs") != mixed.Model.GraphBytes(8, 210, true) {
+		t.Errorf("yang20 training graphs: lengths %v, %d bytes (want %d); mixing trial %d bytes (want %d)", lens,
+			part(perRule, "training graphs"), want, part(mixed, "training graphs"), mixed.Model.GraphBytes(8, 210, true))
 	}
 	for _, c := range []struct{ cfg, field string }{
 		{`{"task": {"name": "pdm"}, "train": {"batch_size": 500000000}}`, "train.batch_size"},

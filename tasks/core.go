@@ -46,8 +46,8 @@ type MaskSpec struct {
 	Kind           string  `json:"kind"`
 	Start          float64 `json:"start"`           // ms, default 100
 	Grace          float64 `json:"grace"`           // ms, default 100
-	ResponseWeight float64 `json:"response_weight"` // default 5
-	FixationWeight float64 `json:"fixation_weight"` // default 2
+	ResponseWeight float64 `json:"response_weight"` // default 5 (the Yang tasks: 25)
+	FixationWeight float64 `json:"fixation_weight"` // default 2 (the Yang tasks: 4)
 }
 
 // defaultCommon returns dt 10 ms, the given noise and the Yang-style mask.

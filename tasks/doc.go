@@ -26,7 +26,7 @@
 //	              delayanti, dm1, dm2, contextdm1, contextdm2, multidm,
 //	              delaydm1, delaydm2, contextdelaydm1, contextdelaydm2,
 //	              multidelaydm, dmsgo, dmsnogo, dmcgo, dmcnogo
-//	yang20        the 20 mixed trial by trial, Yang et al. 2019's multitask
+//	yang20        the 20 in one network, Yang et al. 2019's multitask
 //	              (YangMultiParams, Multitask)
 //
 // A task is chosen in JSON as {"name": "pdm", "params": {...}}; parameters

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	"github.com/dale-rnn/dale/batch"
 	"github.com/dale-rnn/dale/config"
 )
 
@@ -23,7 +24,10 @@ type LengthStats struct {
 
 // TrialLengths samples n trials of any Task and summarises their lengths
 // (Trial.Steps, or the batch length for sources without trial
-// descriptions). For the tasks of this package Bound is exact.
+// descriptions). For the tasks of this package Bound is exact. A task that
+// draws its evaluation trials otherwise (SampleEval, as yang20 does, whose
+// training batches hold one rule each) is sampled that way, so that the
+// lengths cover all its trial kinds.
 func TrialLengths(t Task, rng *rand.Rand, n int) (LengthStats, error) {
 	if n <= 0 {
 		return LengthStats{}, config.Errorf("tasks: trial lengths: n = %d is not allowed: must be > 0", n)
@@ -31,7 +35,13 @@ func TrialLengths(t Task, rng *rand.Rand, n int) (LengthStats, error) {
 	lens := make([]int, 0, n)
 	for len(lens) < n {
 		m := min(256, n-len(lens))
-		b, err := t.Sample(rng, m)
+		sample := t.Sample
+		if es, ok := t.(interface {
+			SampleEval(*rand.Rand, int) (*batch.Batch, error)
+		}); ok {
+			sample = es.SampleEval
+		}
+		b, err := sample(rng, m)
 		if err != nil {
 			return LengthStats{}, err
 		}

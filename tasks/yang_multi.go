@@ -12,7 +12,7 @@ import (
 	"github.com/dale-rnn/dale/config"
 )
 
-const yangMultiDesc = "Yang 2019's 20 cognitive tasks mixed trial by trial, the task named by a one-hot rule input"
+const yangMultiDesc = "Yang 2019's 20 cognitive tasks in one network, the task named by a one-hot rule input"
 
 // yangEntries registers the 20 Yang tasks ("yang-fdgo", ...) and the
 // multitask "yang20".
@@ -26,7 +26,7 @@ func yangEntries() []entry {
 
 // YangMultiParams are the parameters of "yang20", the multitask of Yang et
 // al. 2019: every trial is one of the 20 tasks of YangParams (with their
-// default parameters), its rule drawn independently for each trial, and
+// default parameters), its rule drawn per batch or per trial (Mixing), and
 // the input layout is always the full 85 units (a rule keeps its unit
 // 65+k whichever rules are included).
 //
@@ -108,7 +108,7 @@ func DefaultYangMulti() *YangMultiParams {
 // Build validates the parameters and builds the multitask (a *Multitask).
 func (p *YangMultiParams) Build() (Task, error) { return buildNamed("yang20", p) }
 
-// Multitask is "yang20": Yang et al. 2019's tasks mixed trial by trial
+// Multitask is "yang20": Yang et al. 2019's tasks in one network
 // (YangMultiParams). tasks.New("yang20") returns one.
 type Multitask struct {
 	core
@@ -175,13 +175,18 @@ func (p *YangMultiParams) build() (Task, error) {
 	if !(total > 0) {
 		return nil, config.Errorf("rule_probs = %v is not allowed: the included rules' weights are all 0", p.RuleProbs)
 	}
-	chance, acc := 0.0, 0.0
+	chance, acc, active := 0.0, 0.0, 0
 	for j, k := range m.rules {
 		m.probs[j] /= total
 		acc += m.probs[j]
 		m.cum = append(m.cum, acc)
-		chance += m.probs[j] * m.subs[k].sc.chance
+		if m.probs[j] > 0 {
+			chance += m.subs[k].sc.chance
+			active++
+		}
 	}
+	// evaluation trials hold the rules of non-zero weight equally often
+	chance /= float64(active)
 	m.cum[len(m.cum)-1] = 1
 	m.core = core{name: "yang20", desc: yangMultiDesc, c: p.Common, params: &m.p,
 		in: yangInputs, out: yangOutputs, noisy: yangNoisy(p.NoisyInputs), fixOut: 0, response: "decision", gen: m,
@@ -211,6 +216,25 @@ func (m *Multitask) maxSteps() int {
 		n = max(n, m.subs[k].maxSteps())
 	}
 	return n
+}
+
+// TrainSteps returns the lengths its training batches can have, longest
+// first: with mixing "batch" and pad "max" the distinct longest trials of
+// the rules of non-zero probability, otherwise the multitask's longest
+// (pad "batch" batches are at most that long). Memory estimates use it.
+func (m *Multitask) TrainSteps() []int {
+	if m.p.Mixing != "batch" || m.p.Pad != "max" {
+		return []int{m.maxSteps()}
+	}
+	var out []int
+	for j, k := range m.rules {
+		if n := m.subs[k].maxSteps(); m.probs[j] > 0 && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	slices.Reverse(out)
+	return out
 }
 
 // pick draws an included rule with its probability (one uniform number).

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/dale-rnn/dale/batch"
 )
 
 func newMulti(t testing.TB, params ...string) *Multitask {
@@ -136,7 +138,7 @@ func TestYangMultitask(t *testing.T) {
 // Trials draw their rule from rule_probs: a chi-square test on a fixed
 // seed (19 degrees of freedom: 43.8 is the 0.999 quantile).
 func TestYangRuleMixing(t *testing.T) {
-	m := newMulti(t, `{"rule_probs": {"fdgo": 4, "dm1": 0, "dmcnogo": 2.5, "reactgo": 0.5}}`)
+	m := newMulti(t, `{"mixing": "trial", "rule_probs": {"fdgo": 4, "dm1": 0, "dmcnogo": 2.5, "reactgo": 0.5}}`)
 	w := map[string]float64{"fdgo": 4, "dm1": 0, "dmcnogo": 2.5, "reactgo": 0.5}
 	sum := 0.0
 	for _, r := range YangRules() {
@@ -192,7 +194,7 @@ func TestYangRuleMixing(t *testing.T) {
 // is padded to the subset's longest trial; the Spec round-trips and
 // stages can layer a new subset over it.
 func TestYangMultiSubset(t *testing.T) {
-	m := newMulti(t, `{"sigma": 0, "rules": ["dmsgo", "fdgo"], "rule_probs": {"fdgo": 3}}`)
+	m := newMulti(t, `{"sigma": 0, "mixing": "trial", "rules": ["dmsgo", "fdgo"], "rule_probs": {"fdgo": 3}}`)
 	if !reflect.DeepEqual(m.Rules(), []string{"fdgo", "dmsgo"}) || !reflect.DeepEqual(m.RuleProbs(), []float64{0.75, 0.25}) {
 		t.Fatalf("rules %v, probabilities %v", m.Rules(), m.RuleProbs())
 	}
@@ -200,6 +202,9 @@ func TestYangMultiSubset(t *testing.T) {
 		t.Fatalf("max steps %d, inputs %d", m.MaxSteps(), Width(m.Inputs()))
 	}
 	b := sample(t, m, 2, 64)
+	if b.Steps != 165 {
+		t.Fatalf("batch of %d steps, want the subset's longest trial, 165", b.Steps)
+	}
 	for i, tr := range b.Trials {
 		rule, _ := YangRuleOf(tr)
 		k, _ := YangRuleIndex(rule)
@@ -309,11 +314,16 @@ func TestYangBatchMixing(t *testing.T) {
 	if count["fdgo"] != 0 || count["dm1"] < 170 || count["dm1"] > 230 || count["dm1"]+count["delaydm1"] != 300 {
 		t.Errorf("rules of 300 batches: %v, want about 200 dm1, 100 delaydm1, no fdgo", count)
 	}
+	var evals []*batch.Batch
 	for _, mix := range []string{"batch", "trial"} {
 		e := newMulti(t, `{"rule_probs": {"contextdm1": 5, "fdgo": 0}}`, `{"mixing": "`+mix+`"}`)
 		b, err := e.SampleEval(rand.New(rand.NewPCG(1, 1)), 95)
 		if err != nil {
 			t.Fatal(err)
+		}
+		evals = append(evals, b)
+		if sc, _ := e.Score(b, b.Targets); math.Abs(sc.Chance-(15*0.2+4*0.5)/19) > 1e-12 {
+			t.Errorf("mixing %s: chance %v, want the mean over the 19 judged rules", mix, sc.Chance)
 		}
 		per := map[string]int{}
 		for _, tr := range b.Trials {
@@ -329,7 +339,25 @@ func TestYangBatchMixing(t *testing.T) {
 			}
 		}
 	}
+	if !reflect.DeepEqual(evals[0], evals[1]) {
+		t.Error("SampleEval differs between mixings: evaluation trials must not depend on how training batches are drawn")
+	}
+	if d := DefaultYangMulti(); d.Mixing != "batch" || newMulti(t, `{"rule_probs": null}`).RuleProbs()[8] != 0.05 {
+		t.Errorf("defaults: mixing %q; rule_probs null must mean uniform", d.Mixing)
+	}
+	pb := newMulti(t, `{"mixing": "batch", "pad": "batch", "rules": ["delaydm1"]}`)
+	if b, err := pb.Sample(rand.New(rand.NewPCG(2, 2)), 4); err != nil || b.Steps > 207 || b.Steps != maxTrial(b) {
+		t.Errorf("mixing batch, pad batch: %v", err)
+	}
 	if _, err := New("yang20", json.RawMessage(`{"mixing": "rule"}`)); err == nil || !strings.Contains(err.Error(), `mixing = "rule" is not allowed`) {
 		t.Errorf("bad mixing: %v", err)
 	}
+}
+
+func maxTrial(b *batch.Batch) int {
+	n := 0
+	for _, tr := range b.Trials {
+		n = max(n, tr.Steps)
+	}
+	return n
 }

@@ -3,10 +3,12 @@ package train
 import (
 	"context"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/dale-rnn/dale/batch"
+	"github.com/dale-rnn/dale/rnn"
 )
 
 // TestEarlyStopAndCurriculum: stage 0 (easy, strong stimulus) hands over to
@@ -113,5 +115,20 @@ func TestEvalSampler(t *testing.T) {
 	}
 	if evals != 2 || trains < 4 || res.Step != 4 {
 		t.Errorf("a run of 4 steps with 8 evaluation trials in batches of 4: %d SampleEval and %d Sample calls, want 2 and at least 4", evals, trains)
+	}
+}
+
+// cross_entropy reads the outputs as logits: a sigmoid readout is refused
+// before training; mse trains it.
+func TestSigmoidOutputLosses(t *testing.T) {
+	m := smallModel(t, 8, 1, func(c *rnn.Config) { c.OutputActivation = rnn.OutputSigmoid })
+	ce := []LossSpec{{Loss: CrossEntropy{Outputs: []int{1, 2}}}}
+	_, err := Run(context.Background(), m, newSignTask(12), Options{Steps: 2, BatchSize: 4, EvalEvery: 2, EvalTrials: 4, Quiet: true, Losses: ce})
+	if err == nil || !strings.Contains(err.Error(), `losses[0].type = "cross_entropy" is not allowed with model.output_activation "sigmoid"`) {
+		t.Errorf("cross_entropy with sigmoid outputs: %v", err)
+	}
+	res, err := Run(context.Background(), m, newSignTask(12), Options{Steps: 2, BatchSize: 4, EvalEvery: 2, EvalTrials: 4, Quiet: true})
+	if err != nil || res.Step != 2 {
+		t.Errorf("mse with sigmoid outputs: %v", err)
 	}
 }

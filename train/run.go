@@ -435,11 +435,16 @@ type trainer struct {
 	started int // recorders started (a prefix of recs)
 }
 
+// MaxGraphs is how many compiled graph shapes (trials × steps) a run keeps
+// for training, and as many for evaluation; a source whose batches take
+// more lengths than that rebuilds graphs as it goes.
+const MaxGraphs = 8
+
 const (
 	streamBatch = 1
 	streamNoise = 2
 	streamEval  = 3
-	maxGraphs   = 8
+	maxGraphs   = MaxGraphs
 )
 
 func stepRNG(seed uint64, k int, stream uint64) *rand.Rand {
@@ -472,6 +477,13 @@ func newTrainer(m *rnn.Model, src Source, opts Options) (*trainer, error) {
 	defs, err := parseLosses(o.Losses, dims[2])
 	if err != nil {
 		return nil, err
+	}
+	if m.Config().OutputActivation == rnn.OutputSigmoid {
+		for i, d := range defs {
+			if _, ce := d.loss.(CrossEntropy); ce {
+				return nil, config.Errorf("train: losses[%d].type = \"cross_entropy\" is not allowed with model.output_activation \"sigmoid\": cross_entropy takes the outputs as logits (use \"linear\")", i)
+			}
+		}
 	}
 	t := &trainer{m: m, opts: o, defs: defs, stages: stages, params: m.Params(), recs: o.Recorders,
 		graphs: map[shape]*trainGraph{}, evals: map[shape]*evalGraph{}}

@@ -31,6 +31,7 @@ import (
 	"github.com/dale-rnn/dale/analysis"
 	"github.com/dale-rnn/dale/rnn"
 	"github.com/dale-rnn/dale/tasks"
+	"github.com/dale-rnn/dale/train"
 )
 
 func main() {
@@ -62,7 +63,13 @@ func run(dir string, trials, states int, noise float64, seed uint64, slowQ, tolU
 		return fmt.Errorf("task %s has %d inputs, the network %d", task.Name(), w, d.In)
 	}
 	rng := rand.New(rand.NewPCG(seed, 1))
-	b, err := task.Sample(rng, trials)
+	// a multitask's evaluation trials mix every rule (its training
+	// batches may hold one)
+	sample := task.Sample
+	if es, ok := task.(train.EvalSampler); ok {
+		sample = es.SampleEval
+	}
+	b, err := sample(rng, trials)
 	if err != nil {
 		return err
 	}
