@@ -54,7 +54,8 @@ type Stage struct {
 	Name string `json:"name"`
 	// Params is a JSON object of task parameters applied over the task's
 	// own, field by field (nested objects such as timing keep the fields
-	// not named; a duration or a list is replaced whole).
+	// not named; a duration, a list or yang20's rule_probs is replaced
+	// whole).
 	Params json.RawMessage `json:"params"`
 	// Threshold is the evaluation accuracy that ends the stage (> 0).
 	Threshold float64 `json:"threshold"`

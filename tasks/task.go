@@ -136,7 +136,7 @@ func lookup(name string) (entry, error) {
 // New builds the named task. params is a JSON object of parameters to
 // override the defaults (nil or empty: all defaults); several are applied
 // in order, each over the result of the ones before, field by field (a
-// duration or a list is replaced whole). Unknown parameters and bad values
+// duration, a list or yang20's rule_probs is replaced whole). Unknown parameters and bad values
 // are errors naming the parameter, the value and what is allowed.
 func New(name string, params ...json.RawMessage) (Task, error) {
 	e, err := lookup(name)
