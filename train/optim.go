@@ -583,6 +583,12 @@ type ScheduleConfig struct {
 	Gamma float64 `json:"gamma"`
 	// MinLR is the floor of "cosine".
 	MinLR float64 `json:"min_lr"`
+	// Warmup, when > 0, ramps the rate up linearly over the first Warmup
+	// steps (step k gets (k+1)/Warmup of the schedule's rate), with any
+	// type. Adam's first steps move every weight by about the learning rate
+	// whatever its gradient, which in a recurrent network moves thousands
+	// of synapses together; a warmup keeps that move small. Default 0.
+	Warmup int `json:"warmup,omitempty"`
 }
 
 func (s ScheduleConfig) withDefaults(steps int) ScheduleConfig {
@@ -620,6 +626,9 @@ func (s ScheduleConfig) validate(lr float64) error {
 	if !(s.Gamma >= 0 && s.Gamma <= 1) {
 		return config.Errorf("train: schedule.gamma = %v is not allowed: must be in (0, 1]", s.Gamma)
 	}
+	if s.Warmup < 0 || s.Warmup > 1e9 {
+		return config.Errorf("train: schedule.warmup = %d is not allowed: must be a number of steps >= 0", s.Warmup)
+	}
 	if !(s.MinLR >= 0 && s.MinLR <= lr) {
 		return config.Errorf("train: schedule.min_lr = %v is not allowed: must be in [0, lr = %v]", s.MinLR, lr)
 	}
@@ -628,6 +637,14 @@ func (s ScheduleConfig) validate(lr float64) error {
 
 // rate returns the learning rate of step k (0-based) of a run of total steps.
 func (s ScheduleConfig) rate(lr float64, k, total int) float64 {
+	r := s.decay(lr, k, total)
+	if k < s.Warmup {
+		r *= float64(k+1) / float64(s.Warmup)
+	}
+	return r
+}
+
+func (s ScheduleConfig) decay(lr float64, k, total int) float64 {
 	switch s.Type {
 	case "step":
 		return lr * math.Pow(s.Gamma, float64(k/s.StepSize))

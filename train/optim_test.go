@@ -132,6 +132,11 @@ func TestSchedules(t *testing.T) {
 		{ScheduleConfig{Type: "cosine"}, 0, 0.1, 101},
 		{ScheduleConfig{Type: "cosine", MinLR: 0.02}, 50, 0.06, 101},
 		{ScheduleConfig{Type: "cosine", MinLR: 0.02}, 100, 0.02, 101},
+		{ScheduleConfig{Warmup: 10}, 0, 0.01, 1000},
+		{ScheduleConfig{Warmup: 10}, 4, 0.05, 1000},
+		{ScheduleConfig{Warmup: 10}, 9, 0.1, 1000},
+		{ScheduleConfig{Warmup: 10}, 10, 0.1, 1000},
+		{ScheduleConfig{Type: "exponential", Gamma: 0.9, Warmup: 4}, 1, 0.045, 1000},
 	}
 	for _, c := range cases {
 		s := c.s.withDefaults(c.total)

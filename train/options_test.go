@@ -62,6 +62,7 @@ func TestDecodeOptions(t *testing.T) {
 		{`{"optimizer": {"momentun": 1}}`, `unknown field "momentun"`},
 		{`{"schedule": {"type": "linear"}}`, `schedule.type = "linear" is not allowed`},
 		{`{"schedule": {"type": "cosine", "min_lr": 1}}`, `schedule.min_lr = 1 is not allowed`},
+		{`{"schedule": {"warmup": -5}}`, `schedule.warmup = -5 is not allowed: must be a number of steps >= 0`},
 		{`{"target_accuracy": 1.5}`, `target_accuracy = 1.5 is not allowed: must be in [0, 1]`},
 		{`{"target_accuracy": 0.9, "target": 0.01}`, `target = 0.01 is not allowed together with target_accuracy = 0.9: set one of them`},
 		{`{"losses": [{"type": "fr", "params": {"metric": "l9"}}]}`, `losses[0].params.metric = "l9" is not allowed`},
