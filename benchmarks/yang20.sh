@@ -38,8 +38,8 @@ done
   echo "| task | E/I (Dale) | no Dale |"
   echo "|---|---|---|"
   for t in $(jq -r '.tasks[]' "$out/ei/analysis/taskvariance.json"); do
-    a=$(jq -r --arg k "accuracy/$t" '.measures[$k]' "$out/ei/eval/metrics.json")
-    b=$(jq -r --arg k "accuracy/$t" '.measures[$k]' "$out/nodale/eval/metrics.json")
+    a=$(jq -r --arg k "accuracy/$t" '.measures[$k]' "$out"/ei/eval/seed*-best.json)
+    b=$(jq -r --arg k "accuracy/$t" '.measures[$k]' "$out"/nodale/eval/seed*-best.json)
     printf '| %s | %.3f | %.3f |\n' "$t" "$a" "$b"
   done
   for r in ei nodale; do
