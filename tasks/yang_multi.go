@@ -30,15 +30,15 @@ func yangEntries() []entry {
 // the input layout is always the full 85 units (a rule keeps its unit
 // 65+k whichever rules are included).
 //
-// Mixing says how rules are drawn for training batches. "trial"
-// (default): each trial draws its own rule, so a batch mixes them, and all
-// trials are padded to one length, the longest any included task can
-// produce (Common.Pad "max", default; "batch": the batch's longest trial),
-// with zero inputs, targets and mask. "batch": Yang's way (train.py), one
-// rule per batch, drawn with rule_probs, and the batch padded to that
-// rule's longest trial (pad "max") or the batch's longest (pad "batch"),
-// which saves the padding of short tasks: the mean trial is 105 steps at
-// the default timing, the longest task's 210.
+// Mixing says how rules are drawn for training batches. "batch"
+// (default): Yang's way (train.py), one rule per batch, drawn with
+// rule_probs, and the batch padded to that rule's longest trial (pad
+// "max") or the batch's longest (pad "batch"), which saves the padding of
+// short tasks: the mean trial is 105 steps at
+// the default timing, the longest task's 210. "trial": each trial draws
+// its own rule, so a batch mixes them, and all trials are padded to one
+// length, the longest any included task can produce (pad "max"; "batch":
+// the batch's longest trial), with zero inputs, targets and mask.
 //
 // Evaluation batches (SampleEval, used by train.EvalBatches and so by
 // every evaluation, dale eval included) hold every included rule of
