@@ -357,6 +357,10 @@ func TestSaveLoadVariants(t *testing.T) {
 			c.Dale = &no
 		}},
 		{"no masks unrolled", func(c *Config) { c.Engine = EngineUnrolled; c.Activation = Softplus }},
+		{"E/I with free input signs", func(c *Config) {
+			c.Masks = eiMasks(rng, 2, 6, 2, 4, 0.7)
+			c.InputSign = InputSignFree
+		}},
 	}
 	for _, tc := range cases {
 		name, mod := tc.name, tc.mod
@@ -377,7 +381,7 @@ func TestSaveLoadVariants(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(extra) != 0 || m2.Dale() != m.Dale() || len(m2.Params()) != len(m.Params()) || m2.DType() != m.DType() {
+			if len(extra) != 0 || m2.Dale() != m.Dale() || m2.InputDale() != m.InputDale() || len(m2.Params()) != len(m.Params()) || m2.DType() != m.DType() {
 				t.Fatalf("loaded model differs: extra %d, dale %v/%v, params %d/%d", len(extra), m2.Dale(), m.Dale(), len(m2.Params()), len(m.Params()))
 			}
 			x := randInputs(rng, 3*5*2)

@@ -87,6 +87,18 @@ type Config struct {
 	// of its hidden row, so inhibitory neurons stay inhibitory.
 	Dale *bool `json:"dale"`
 
+	// InputSign says what sign the input weights take when dale is on.
+	// "dale" (default; "" means the same) applies the dale rule to the input
+	// layer like the others: without a signed input mask every input weight
+	// is excitatory. "free" lets every input weight take either sign,
+	// W_in,eff = W_in ⊙ |M_in|, while the recurrent and readout layers keep
+	// Dale's law: the input channels (stimuli, rule cues) stand for signals
+	// from outside the network, not for its neurons, and a cue can then
+	// silence neurons directly instead of only through the inhibitory ones.
+	// Without dale every layer is sign-free already and the key changes
+	// nothing.
+	InputSign string `json:"input_sign"`
+
 	// Plasticity scales the training update of each weight (values in
 	// [0, 1]; 0 freezes a synapse, used by the trainer): one entry for all
 	// three layers or three [input, hidden, readout], each a number or an
@@ -202,6 +214,7 @@ func DefaultConfig() Config {
 		Plasticity:       Plasticities{{Value: 1}},
 		EIBalance:        "global",
 		ReadoutBalance:   "none",
+		InputSign:        InputSignDale,
 		OutputActivation: OutputLinear,
 		InitState:        "zero",
 		Engine:           "fused",
@@ -211,6 +224,8 @@ func DefaultConfig() Config {
 
 // Names of the engines and dtypes.
 const (
+	InputSignDale  = "dale"
+	InputSignFree  = "free"
 	OutputLinear   = "linear"
 	OutputSigmoid  = "sigmoid"
 	EngineFused    = "fused"
@@ -640,6 +655,11 @@ func (c Config) Validate() error {
 	case "", "none", "global", "neuron":
 	default:
 		return cfgErr("readout_balance", fmt.Sprintf("%q", c.ReadoutBalance), `must be "none", "global" or "neuron"`)
+	}
+	switch c.InputSign {
+	case "", InputSignDale, InputSignFree:
+	default:
+		return cfgErr("input_sign", fmt.Sprintf("%q", c.InputSign), `must be "dale" or "free"`)
 	}
 	switch c.OutputActivation {
 	case "", OutputLinear, OutputSigmoid:

@@ -37,6 +37,7 @@ func TestDefaultConfig(t *testing.T) {
 		{"plasticity", []Plasticity(c.Plasticity), []Plasticity{{Value: 1}}},
 		{"ei_balance", c.EIBalance, "global"},
 		{"readout_balance", c.ReadoutBalance, "none"},
+		{"input_sign", c.InputSign, "dale"},
 		{"output_activation", c.OutputActivation, "linear"},
 		{"spectral_radius", c.SpectralRadius, 0.0},
 		{"init_state", c.InitState, "zero"},
@@ -67,7 +68,7 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	  "weights": ["normal", "uniform", "w_out.npy"], "biases": [null, "normal", "zero"],
 	  "masks": "masks.npz", "dale": true, "plasticity": [1, 0.5, "p.npy"],
 	  "ei_balance": "neuron", "spectral_radius": 1.5, "init_state": "learn",
-	  "readout_balance": "global", "output_activation": "sigmoid",
+	  "readout_balance": "global", "output_activation": "sigmoid", "input_sign": "free",
 	  "no_self_connections": true, "engine": "unrolled", "dtype": "float64", "seed": 42
 	}`
 	// tau has 2 entries, which is valid only for N = 2: make it N values.
@@ -80,7 +81,7 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 		c.Biases[0] != "none" || c.Plasticity[1].Value != 0.5 || c.Plasticity[2].File != "p.npy" ||
 		c.EIBalance != "neuron" || c.SpectralRadius != 1.5 || c.InitState != "learn" || !c.NoSelfConnections ||
 		c.Engine != "unrolled" || c.DType != "float64" || c.Seed != 42 || c.MaskFile != "masks.npz" ||
-		c.ReadoutBalance != "global" || c.OutputActivation != OutputSigmoid {
+		c.ReadoutBalance != "global" || c.OutputActivation != OutputSigmoid || c.InputSign != InputSignFree {
 		t.Fatalf("parsed config wrong: %+v", c)
 	}
 	b, err := json.Marshal(c)
@@ -145,6 +146,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"plasticity type", `{"plasticity": [1, 1, true]}`, "a plasticity entry must be a number in [0, 1] or an .npy path"},
 		{"ei balance", `{"ei_balance": "synapse"}`, `ei_balance = "synapse" is not allowed: must be "none", "global" or "neuron"`},
 		{"readout balance", `{"readout_balance": "synapse"}`, `readout_balance = "synapse" is not allowed: must be "none", "global" or "neuron"`},
+		{"input sign", `{"input_sign": "negative"}`, `input_sign = "negative" is not allowed: must be "dale" or "free"`},
 		{"output activation", `{"output_activation": "softmax"}`, `output_activation = "softmax" is not allowed: must be "linear" or "sigmoid"`},
 		{"spectral radius", `{"spectral_radius": -1}`, "spectral_radius = -1 is not allowed"},
 		{"init state", `{"init_state": "random"}`, `init_state = "random" is not allowed: must be "zero" or "learn"`},

@@ -36,6 +36,9 @@
 // synapses: W_eff = W ⊙ |M|. Raw weights start away from exactly 0 where the
 // mask is nonzero (the gradient of |w| is 0 at 0). A neuron is inhibitory
 // when its row of the hidden mask holds a −1 ([Masks.Excitatory]).
+// Config.InputSign "free" takes the input layer out of the rule (W_in,eff =
+// W_in ⊙ |M_in|, either sign) and keeps it on the recurrent and readout
+// layers: the inputs then stand for signals from outside the network.
 //
 // # Use
 //

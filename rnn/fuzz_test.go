@@ -224,7 +224,7 @@ func TestFuzzSeeds(t *testing.T) {
 	seeds := loadSeeds(t)
 	configSeeds := map[string]string{
 		"default":       `{}`,
-		"full":          `{"dims": [3, 2, 2], "activation": "tanh", "dt": 10, "tau": [100, 50], "learn_alpha": true, "preact_noise": 0.1, "postact_noise": 0.05, "weights": ["uniform", "normal", "w_out.npy"], "biases": [null, "zero", "uniform"], "masks": "masks.npz", "dale": null, "plasticity": [1, "p.npy", 0.5], "ei_balance": "neuron", "readout_balance": "neuron", "output_activation": "sigmoid", "spectral_radius": 1.5, "init_state": "learn", "no_self_connections": true, "engine": "unrolled", "dtype": "float64", "seed": 18446744073709551615}`,
+		"full":          `{"dims": [3, 2, 2], "activation": "tanh", "dt": 10, "tau": [100, 50], "learn_alpha": true, "preact_noise": 0.1, "postact_noise": 0.05, "weights": ["uniform", "normal", "w_out.npy"], "biases": [null, "zero", "uniform"], "masks": "masks.npz", "dale": null, "plasticity": [1, "p.npy", 0.5], "ei_balance": "neuron", "readout_balance": "neuron", "input_sign": "free", "output_activation": "sigmoid", "spectral_radius": 1.5, "init_state": "learn", "no_self_connections": true, "engine": "unrolled", "dtype": "float64", "seed": 18446744073709551615}`,
 		"tau_list":      `{"dims": [1, 3, 1], "tau": [100, 200, 300], "dale": false}`,
 		"bad_key_case":  `{"dims": [1, 5, 1], "DIMS": [2, 6, 2]}`,
 		"key_twice":     `{"dt": 1, "dt": 2}`,

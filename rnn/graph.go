@@ -204,9 +204,10 @@ func (m *Model) effectiveNodes(g *G.ExprGraph, raw ...*G.Node) ([3]*G.Node, erro
 	shapes := m.cfg.shapes()
 	for i, w := range raw {
 		var mask *G.Node
+		dale := m.layerDale(i)
 		if mk := m.masks[i]; mk != nil {
 			vals := mk
-			if !m.dale {
+			if !dale {
 				vals = make([]float64, len(mk))
 				for j, v := range mk {
 					if v != 0 {
@@ -216,7 +217,7 @@ func (m *Model) effectiveNodes(g *G.ExprGraph, raw ...*G.Node) ([3]*G.Node, erro
 			}
 			mask = m.fixedLeaf(g, "mask_"+layerNames[i], m.matrix(vals, shapes[i][0], shapes[i][1]))
 		}
-		e, err := EffectiveNode(w, mask, m.dale)
+		e, err := EffectiveNode(w, mask, dale)
 		if err != nil {
 			return out, err
 		}
@@ -453,7 +454,7 @@ func (m *Model) effective() (in, rec, out *tensor.Dense) {
 		var r [3]*tensor.Dense
 		shapes := m.cfg.shapes()
 		for i, name := range []string{NameWIn, NameWRec, NameWOut} {
-			r[i] = m.matrix(effective(m.byName[name].Float64s(), m.masks[i], m.dale), shapes[i][0], shapes[i][1])
+			r[i] = m.matrix(effective(m.byName[name].Float64s(), m.masks[i], m.layerDale(i)), shapes[i][0], shapes[i][1])
 		}
 		return r[0], r[1], r[2]
 	}

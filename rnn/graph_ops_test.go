@@ -122,12 +122,16 @@ func TestRatesOpMatchesGorgonia(t *testing.T) {
 // loss over outputs and rates with respect to every raw parameter (through
 // |W| ⊙ M, the bias ops and the rates op) matches central differences.
 func TestModelFiniteDifferences(t *testing.T) {
-	for _, c := range []struct{ engine, output string }{{EngineFused, OutputLinear}, {EngineUnrolled, OutputLinear}, {EngineFused, OutputSigmoid}} {
+	for _, c := range []struct{ engine, output, inputSign string }{
+		{EngineFused, OutputLinear, InputSignDale}, {EngineUnrolled, OutputLinear, InputSignDale},
+		{EngineFused, OutputSigmoid, InputSignDale}, {EngineFused, OutputLinear, InputSignFree},
+	} {
 		engine := c.engine
-		t.Run(engine+"/"+c.output, func(t *testing.T) {
+		t.Run(engine+"/"+c.output+"/input_sign_"+c.inputSign, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(17, 18))
 			cfg := DefaultConfig()
 			cfg.OutputActivation = c.output
+			cfg.InputSign = c.inputSign
 			cfg.Dims = []int{2, 6, 2}
 			cfg.DType = Float64
 			cfg.Activation = Tanh

@@ -80,7 +80,7 @@ func (c Config) layout() memLayout {
 		l.masked[2] = true // the readout takes each neuron's sign
 	}
 	for i := range l.eff {
-		l.eff[i] = l.masked[i] || dale
+		l.eff[i] = l.masked[i] || (dale && (i != 0 || c.InputSign != InputSignFree))
 	}
 	for i := range l.plastic {
 		if len(c.Plasticity) == 1 || len(c.Plasticity) == 3 {

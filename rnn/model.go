@@ -17,6 +17,7 @@ import (
 type Model struct {
 	cfg    Config // validated; Masks holds the masks in use, as given
 	dale   bool
+	inDale bool // the dale rule on the input layer (dale, unless input_sign is "free")
 	dtype  tensor.Dtype
 	masks  [3][]float64 // masks applied in the graph (hidden includes no_self_connections); nil = none
 	params []*Param
@@ -91,7 +92,7 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 		if raw[i], err = drawWeights(field, layerEntry(cfg.Weights, i), shapes[i][0], shapes[i][1], f32, rng); err != nil {
 			return nil, err
 		}
-		prepareRaw(raw[i], m.masks[i], m.dale)
+		prepareRaw(raw[i], m.masks[i], m.layerDale(i))
 	}
 	n := cfg.Dims[1]
 	if cfg.EIBalance != "none" && m.dale {
@@ -172,9 +173,14 @@ func newModel(cfg Config, masks Masks) (*Model, error) {
 	if cfg.Dale != nil {
 		m.dale = *cfg.Dale
 	}
+	m.inDale = m.dale && cfg.InputSign != InputSignFree
 	shapes := cfg.shapes()
 	if m.dale {
-		if err := checkDale(masks, shapes); err != nil {
+		checked := masks
+		if !m.inDale {
+			checked.Input = nil // input weights take either sign: no rule on its rows
+		}
+		if err := checkDale(checked, shapes); err != nil {
 			return nil, err
 		}
 	}
@@ -312,7 +318,22 @@ func (m *Model) WRec() *tensor.Dense { return m.byName[NameWRec].Value }
 func (m *Model) WOut() *tensor.Dense { return m.byName[NameWOut].Value }
 
 // Dale reports whether the model uses W_eff = |W| ⊙ M (true) or W ⊙ |M|.
+// With input_sign "free" the input layer uses W ⊙ |M| even when Dale is
+// true (see InputDale).
 func (m *Model) Dale() bool { return m.dale }
+
+// InputDale reports whether the input layer follows the dale rule: Dale,
+// unless input_sign is "free".
+func (m *Model) InputDale() bool { return m.inDale }
+
+// layerDale reports whether layer i (0 input, 1 recurrent, 2 readout) uses
+// W_eff = |W| ⊙ M.
+func (m *Model) layerDale(i int) bool {
+	if i == 0 {
+		return m.inDale
+	}
+	return m.dale
+}
 
 // DType returns the model's element type, tensor.Float32 or tensor.Float64.
 func (m *Model) DType() tensor.Dtype { return m.dtype }

@@ -1087,3 +1087,63 @@ func TestSigmoidOutput(t *testing.T) {
 		}
 	}
 }
+
+// input_sign "free": with Dale's law on, the input weights take either sign
+// (W_in ⊙ |M_in|: masked synapses stay 0) while the recurrent and readout
+// layers keep their signs; "dale" keeps every input weight ≥ 0.
+func TestInputSignFree(t *testing.T) {
+	for _, c := range []struct {
+		sign         string
+		wantNegative bool
+	}{{InputSignDale, false}, {"", false}, {InputSignFree, true}} {
+		t.Run("input_sign_"+c.sign, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(5, 6))
+			in, n, out := 4, 10, 2
+			cfg := DefaultConfig()
+			cfg.Dims = []int{in, n, out}
+			cfg.Masks = eiMasks(rng, in, n, out, 8, 0.5)
+			for i := range cfg.Masks.Input {
+				cfg.Masks.Input[i] = float64(i % 2) // half the input synapses absent
+			}
+			cfg.InputSign = c.sign
+			m, err := New(cfg, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !m.Dale() || m.InputDale() == c.wantNegative {
+				t.Fatalf("Dale %v, InputDale %v", m.Dale(), m.InputDale())
+			}
+			// Raw weights of both signs, as training leaves them.
+			for _, name := range []string{NameWIn, NameWRec, NameWOut} {
+				d := m.Param(name).Value.Data().([]float32)
+				for i := range d {
+					if i%3 == 0 {
+						d[i] = -d[i]
+					}
+				}
+			}
+			ei, er, eo := m.Effective()
+			negative := false
+			for i, v := range ei.Data().([]float32) {
+				if cfg.Masks.Input[i] == 0 && v != 0 {
+					t.Fatalf("w_in_eff[%d] = %v where the mask is 0", i, v)
+				}
+				negative = negative || v < 0
+			}
+			if negative != c.wantNegative {
+				t.Errorf("negative input weights: %v, want %v", negative, c.wantNegative)
+			}
+			masks := m.MasksInUse()
+			for li, l := range []struct {
+				eff  []float32
+				mask []float64
+			}{{er.Data().([]float32), masks.Hidden}, {eo.Data().([]float32), masks.Readout}} {
+				for i, v := range l.eff {
+					if (l.mask[i] > 0 && v < 0) || (l.mask[i] < 0 && v > 0) || (l.mask[i] == 0 && v != 0) {
+						t.Fatalf("layer %d weight %d = %v against mask %v", li+1, i, v, l.mask[i])
+					}
+				}
+			}
+		})
+	}
+}

@@ -27,7 +27,7 @@ func TestConfigEveryTask(t *testing.T) {
 			json.Unmarshal(cfg["model"], &model)
 			json.Unmarshal(cfg["train"], &tr)
 			json.Unmarshal(cfg["mask"], &mk)
-			for _, k := range []string{"activation", "tau", "preact_noise", "engine", "dtype", "ei_balance", "init_state", "readout_balance", "output_activation"} {
+			for _, k := range []string{"activation", "tau", "preact_noise", "engine", "dtype", "ei_balance", "init_state", "readout_balance", "input_sign", "output_activation"} {
 				if _, ok := model[k]; !ok {
 					t.Errorf("model lacks %q", k)
 				}

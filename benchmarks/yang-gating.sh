@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Why the E/I yang20 network lags on the context tasks (README
+# "Multitask"): contextdm1 and contextdm2 alone, the same stimuli with the
+# rule input saying which modality counts, trained for STEPS steps (default
+# 2000) from the yang20 recipe (256 units, two-area E/I) in three settings:
+#
+#   ei       the recipe: Dale's law on every layer, so every input weight,
+#            the rule cue's too, is excitatory;
+#   ei-free  the recipe with model.input_sign "free": recurrent and readout
+#            weights keep Dale's law, input weights take either sign;
+#   nodale   --no-dale (Yang's setting: no mask, no sign constraint).
+#
+# Seeds 1, 2 and 3 each, two trainings at a time (one core each). Prints,
+# per setting and seed, the worst of the two tasks' accuracy on the 400
+# evaluation trials at steps 1000, 1500 and 2000, and the mean over seeds.
+# Run from the repository root:
+#
+#   bash benchmarks/yang-gating.sh [OUT] [STEPS]
+#
+# Needs jq.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-benchmarks/out/yang-gating}
+steps=${2:-2000}
+command -v jq >/dev/null || { echo "benchmarks/yang-gating.sh needs jq" >&2; exit 2; }
+mkdir -p "$out"
+bin="$out/dale"
+CGO_ENABLED=0 go build -o "$bin" ./cmd/dale
+"$bin" config --task yang20 | jq --argjson s "$steps" '.task.params.rules = ["contextdm1", "contextdm2"]
+  | .train.steps = $s | .train.eval_every = 250 | .train.eval_trials = 400 | .train.target = 0' > "$out/ei.json"
+jq '.model.input_sign = "free"' "$out/ei.json" > "$out/ei-free.json"
+cp "$out/ei.json" "$out/nodale.json"
+flags() { [ "$1" = nodale ] && echo --no-dale || true; }
+runs=()
+for v in ei ei-free nodale; do for s in 1 2 3; do runs+=("$v/seed$s"); done; done
+train() { # setting/seedS
+  local v=${1%/*} s=${1#*/seed}
+  rm -rf "$out/$1"
+  mkdir -p "$out/$v"
+  # shellcheck disable=SC2046
+  GOMAXPROCS=1 "$bin" train --config "$out/$v.json" --seed "$s" --out "$out/$1" --quiet $(flags "$v") > "$out/$v/seed$s.log" 2>&1
+}
+for ((i = 0; i < ${#runs[@]}; i += 2)); do
+  train "${runs[i]}" & p1=$!
+  p2=""
+  if ((i + 1 < ${#runs[@]})); then train "${runs[i + 1]}" & p2=$!; fi
+  wait $p1
+  [ -z "$p2" ] || wait $p2
+done
+acc() { # run dir, step: eval_min_accuracy at that step
+  awk -F, -v s="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "eval_min_accuracy") c = i }
+    NR > 1 && $1 == s && $c != "" { print $c; exit }' "$1/history.csv"
+}
+{
+  echo "| setting | seed | worst task at 1000 | at 1500 | at $steps |"
+  echo "|---|---|---|---|---|"
+  for v in ei ei-free nodale; do
+    for s in 1 2 3; do
+      echo "$v $s $(acc "$out/$v/seed$s" 1000) $(acc "$out/$v/seed$s" 1500) $(acc "$out/$v/seed$s" "$steps")"
+    done | awk '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5; a += $3; b += $4; c += $5; v = $1 }
+      END { printf "| %s | mean | %.3f | %.3f | %.3f |\n", v, a / NR, b / NR, c / NR }'
+  done
+} | tee "$out/table.md"
