@@ -33,23 +33,24 @@ cp "$out/ei.json" "$out/nodale.json"
 flags() { [ "$1" = nodale ] && echo --no-dale || true; }
 runs=()
 for v in ei ei-free nodale; do for s in 1 2 3; do runs+=("$v/seed$s"); done; done
-train() { # setting/seedS
+train() { # setting/seedS; a failed training is reported, not fatal
   local v=${1%/*} s=${1#*/seed}
-  rm -rf "$out/$1"
+  rm -rf "${out:?}/$1" "$out/$1.failed"
   mkdir -p "$out/$v"
   # shellcheck disable=SC2046
-  GOMAXPROCS=1 "$bin" train --config "$out/$v.json" --seed "$s" --out "$out/$1" --quiet $(flags "$v") > "$out/$v/seed$s.log" 2>&1
+  GOMAXPROCS=1 "$bin" train --config "$out/$v.json" --seed "$s" --out "$out/$1" --quiet $(flags "$v") > "$out/$v/seed$s.log" 2>&1 ||
+    { echo "train $1 failed (exit $?): see $out/$v/seed$s.log" >&2; touch "$out/$1.failed"; }
 }
 for ((i = 0; i < ${#runs[@]}; i += 2)); do
-  train "${runs[i]}" & p1=$!
-  p2=""
-  if ((i + 1 < ${#runs[@]})); then train "${runs[i + 1]}" & p2=$!; fi
-  wait $p1
-  [ -z "$p2" ] || wait $p2
+  train "${runs[i]}" &
+  if ((i + 1 < ${#runs[@]})); then train "${runs[i + 1]}" & fi
+  wait
 done
-acc() { # run dir, step: eval_min_accuracy at that step
-  awk -F, -v s="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "eval_min_accuracy") c = i }
-    NR > 1 && $1 == s && $c != "" { print $c; exit }' "$1/history.csv"
+acc() { # run dir, step: eval_min_accuracy at that step, or "-"
+  [ -f "$1/history.csv" ] || { echo -; return; }
+  awk -F, -v s="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "eval_min_accuracy") c = i
+      if (!c) { print "history.csv has no eval_min_accuracy column" > "/dev/stderr"; exit 1 } }
+    NR > 1 && $1 == s && $c != "" { v = $c } END { print (v == "" ? "-" : v) }' "$1/history.csv"
 }
 {
   echo "| setting | seed | worst task at 1000 | at 1500 | at $steps |"
@@ -57,7 +58,11 @@ acc() { # run dir, step: eval_min_accuracy at that step
   for v in ei ei-free nodale; do
     for s in 1 2 3; do
       echo "$v $s $(acc "$out/$v/seed$s" 1000) $(acc "$out/$v/seed$s" 1500) $(acc "$out/$v/seed$s" "$steps")"
-    done | awk '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5; a += $3; b += $4; c += $5; v = $1 }
-      END { printf "| %s | mean | %.3f | %.3f | %.3f |\n", v, a / NR, b / NR, c / NR }'
+    done | awk '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5; v = $1
+        for (k = 3; k <= 5; k++) if ($k != "-") { sum[k] += $k; n[k]++ } }
+      END { printf "| %s | mean |", v
+        for (k = 3; k <= 5; k++) printf (n[k] ? " %.3f |" : " - |"), (n[k] ? sum[k] / n[k] : 0)
+        print "" }'
   done
 } | tee "$out/table.md"
+! ls "$out"/*/*.failed > /dev/null 2>&1

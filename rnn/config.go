@@ -82,9 +82,11 @@ type Config struct {
 	// excitatory-only). false: W_eff = W ⊙ |M| (masks only remove synapses).
 	// Default (absent or null): true when any mask has a −1, else false.
 	// With dale, a layer without a mask has M = 1 (excitatory-only; inputs
-	// are excitatory, as in PsychRNN and pycog), except the readout when the
-	// hidden mask is signed: then each neuron's readout row takes the sign
-	// of its hidden row, so inhibitory neurons stay inhibitory.
+	// are excitatory, as in PsychRNN and pycog, unless InputSign is
+	// "free", when the input mask's signs do not count for this default
+	// either), except the readout when the hidden mask is signed: then each
+	// neuron's readout row takes the sign of its hidden row, so inhibitory
+	// neurons stay inhibitory.
 	Dale *bool `json:"dale"`
 
 	// InputSign says what sign the input weights take when dale is on.

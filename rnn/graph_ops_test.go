@@ -139,6 +139,10 @@ func TestModelFiniteDifferences(t *testing.T) {
 			cfg.LearnAlpha = true
 			cfg.InitState = "learn"
 			cfg.Masks = eiMasks(rng, 2, 6, 2, 4, 0.6)
+			if c.inputSign == InputSignFree {
+				// absent and "−1" input synapses: W_in ⊙ |M_in| must ignore the sign
+				cfg.Masks.Input[1], cfg.Masks.Input[4], cfg.Masks.Input[7] = 0, -1, -1
+			}
 			m, err := New(cfg, rng)
 			if err != nil {
 				t.Fatal(err)

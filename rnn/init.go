@@ -72,6 +72,15 @@ func loadMasks(cfg Config) (Masks, error) {
 	return ms, nil
 }
 
+// signedFor reports whether a mask that counts under input_sign holds a
+// −1: the input mask does not count when the input signs are free.
+func (ms Masks) signedFor(inputSign string) bool {
+	if inputSign == InputSignFree {
+		ms.Input = nil
+	}
+	return ms.signed()
+}
+
 // signed reports whether any mask holds a −1.
 func (ms Masks) signed() bool {
 	for _, m := range [3][]float64{ms.Input, ms.Hidden, ms.Readout} {

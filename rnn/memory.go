@@ -72,7 +72,7 @@ func (c Config) layout() memLayout {
 	if c.NoSelfConnections {
 		l.masked[1] = true
 	}
-	dale := c.Masks.signed() || file
+	dale := c.Masks.signedFor(c.InputSign) || file
 	if c.Dale != nil {
 		dale = *c.Dale
 	}

@@ -169,7 +169,7 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 func newModel(cfg Config, masks Masks) (*Model, error) {
 	m := &Model{cfg: cfg, byName: map[string]*Param{}}
 	m.cfg.Masks = masks
-	m.dale = masks.signed()
+	m.dale = masks.signedFor(cfg.InputSign)
 	if cfg.Dale != nil {
 		m.dale = *cfg.Dale
 	}

@@ -1089,12 +1089,13 @@ func TestSigmoidOutput(t *testing.T) {
 }
 
 // input_sign "free": with Dale's law on, the input weights take either sign
-// (W_in ⊙ |M_in|: masked synapses stay 0) while the recurrent and readout
+// from initialisation on (W_in ⊙ |M_in|: masked synapses stay 0, a −1 in
+// the input mask does not flip a weight) while the recurrent and readout
 // layers keep their signs; "dale" keeps every input weight ≥ 0.
 func TestInputSignFree(t *testing.T) {
 	for _, c := range []struct {
-		sign         string
-		wantNegative bool
+		sign string
+		free bool
 	}{{InputSignDale, false}, {"", false}, {InputSignFree, true}} {
 		t.Run("input_sign_"+c.sign, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(5, 6))
@@ -1104,15 +1105,49 @@ func TestInputSignFree(t *testing.T) {
 			cfg.Masks = eiMasks(rng, in, n, out, 8, 0.5)
 			for i := range cfg.Masks.Input {
 				cfg.Masks.Input[i] = float64(i % 2) // half the input synapses absent
+				if c.free && i%4 == 3 {
+					cfg.Masks.Input[i] = -1 // mixed signs in a row: refused under the dale rule
+				}
 			}
 			cfg.InputSign = c.sign
 			m, err := New(cfg, rng)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !m.Dale() || m.InputDale() == c.wantNegative {
+			if !m.Dale() || m.InputDale() == c.free {
 				t.Fatalf("Dale %v, InputDale %v", m.Dale(), m.InputDale())
 			}
+			check := func(when string) {
+				raw := m.WIn().Data().([]float32)
+				ei, er, eo := m.Effective()
+				negative := false
+				for i, v := range ei.Data().([]float32) {
+					mk := cfg.Masks.Input[i]
+					want := float32(math.Abs(float64(raw[i]))) * float32(mk)
+					if c.free {
+						want = raw[i] * float32(math.Abs(mk))
+					}
+					if v != want {
+						t.Fatalf("%s: w_in_eff[%d] = %v, want %v (raw %v, mask %v)", when, i, v, want, raw[i], mk)
+					}
+					negative = negative || v < 0
+				}
+				if negative != c.free {
+					t.Errorf("%s: negative input weights: %v, want %v", when, negative, c.free)
+				}
+				masks := m.MasksInUse()
+				for li, l := range []struct {
+					eff  []float32
+					mask []float64
+				}{{er.Data().([]float32), masks.Hidden}, {eo.Data().([]float32), masks.Readout}} {
+					for i, v := range l.eff {
+						if (l.mask[i] > 0 && v < 0) || (l.mask[i] < 0 && v > 0) || (l.mask[i] == 0 && v != 0) {
+							t.Fatalf("%s: layer %d weight %d = %v against mask %v", when, li+1, i, v, l.mask[i])
+						}
+					}
+				}
+			}
+			check("after New")
 			// Raw weights of both signs, as training leaves them.
 			for _, name := range []string{NameWIn, NameWRec, NameWOut} {
 				d := m.Param(name).Value.Data().([]float32)
@@ -1122,28 +1157,28 @@ func TestInputSignFree(t *testing.T) {
 					}
 				}
 			}
-			ei, er, eo := m.Effective()
-			negative := false
-			for i, v := range ei.Data().([]float32) {
-				if cfg.Masks.Input[i] == 0 && v != 0 {
-					t.Fatalf("w_in_eff[%d] = %v where the mask is 0", i, v)
-				}
-				negative = negative || v < 0
-			}
-			if negative != c.wantNegative {
-				t.Errorf("negative input weights: %v, want %v", negative, c.wantNegative)
-			}
-			masks := m.MasksInUse()
-			for li, l := range []struct {
-				eff  []float32
-				mask []float64
-			}{{er.Data().([]float32), masks.Hidden}, {eo.Data().([]float32), masks.Readout}} {
-				for i, v := range l.eff {
-					if (l.mask[i] > 0 && v < 0) || (l.mask[i] < 0 && v > 0) || (l.mask[i] == 0 && v != 0) {
-						t.Fatalf("layer %d weight %d = %v against mask %v", li+1, i, v, l.mask[i])
-					}
-				}
-			}
+			check("after sign flips")
 		})
+	}
+	// Under "free" an input mask's −1 does not switch Dale's law on by
+	// itself (the default of dale counts the hidden and readout masks).
+	cfg := DefaultConfig()
+	cfg.Dims = []int{2, 3, 1}
+	cfg.Masks = Masks{Input: []float64{1, -1, 1, 0, 1, -1}}
+	for _, c := range []struct {
+		sign string
+		dale bool
+	}{{InputSignDale, true}, {InputSignFree, false}} {
+		cfg.InputSign = c.sign
+		if c.dale {
+			cfg.Masks.Input = []float64{1, 1, 1, -1, -1, -1}
+		}
+		m, err := New(cfg, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Dale() != c.dale {
+			t.Errorf("input_sign %s, signed input mask only: Dale %v, want %v", c.sign, m.Dale(), c.dale)
+		}
 	}
 }

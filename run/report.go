@@ -431,7 +431,7 @@ func WriteFigures(dir string, m *rnn.Model, task tasks.Task, ev *Evaluation, are
 		{"mask_readout.png", masks.Readout, hid, out, areas, nil},
 	} {
 		f, err := figure.SignedMask(grid{l.data, l.rows, l.cols}, figure.MaskOptions{
-			Title: fmt.Sprintf("%s mask (%d×%d, pre × post)", l.name[5:len(l.name)-4], l.rows, l.cols), RowLines: l.rl, ColLines: l.cl, Unsigned: !signed,
+			Title: fmt.Sprintf("%s mask (%d×%d, pre × post)", l.name[5:len(l.name)-4], l.rows, l.cols), RowLines: l.rl, ColLines: l.cl, Unsigned: !signed || (l.name == "mask_input.png" && !m.InputDale()),
 		})
 		if err == nil {
 			err = f.SavePNG(p(l.name), 700, 600)
