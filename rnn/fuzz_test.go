@@ -242,14 +242,14 @@ func TestFuzzSeeds(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for name, want := range map[string]string{
-		"valid":       "",
-		"stored":      "",
+		"valid":  "",
+		"stored": "",
 		// Save's output before model.input_sign existed (kept as written
 		// then, never rewritten): it loads with the default, "dale".
 		"pre_input_sign": "",
-		"truncated":   "not an .npz archive",
-		"nan_b_rec":   "b_rec[2] = NaN is not allowed: parameters must be finite",
-		"wrong_shape": "w_rec = an array of shape [4 3] is not allowed",
+		"truncated":      "not an .npz archive",
+		"nan_b_rec":      "b_rec[2] = NaN is not allowed: parameters must be finite",
+		"wrong_shape":    "w_rec = an array of shape [4 3] is not allowed",
 	} {
 		data := readCorpusEntry(t, filepath.Join("testdata", "fuzz", "FuzzLoad", name))
 		if !bytes.Equal(data, seeds[name]) && name == "valid" {
