@@ -10,18 +10,21 @@
 #            weights keep Dale's law, input weights take either sign;
 #   nodale   --no-dale (Yang's setting: no mask, no sign constraint).
 #
-# Seeds 1, 2 and 3 each, two trainings at a time (one core each). Prints,
-# per setting and seed, the worst of the two tasks' accuracy on the 400
-# evaluation trials at steps 1000, 1500 and 2000, and the mean over seeds.
+# Seeds 1, 2 and 3 each, PAR trainings at a time (default 2, one core
+# each). Prints, per setting and seed, the worst of the two tasks'
+# accuracy on the 400 evaluation trials at steps 1000, 1500 and STEPS, and
+# the mean over seeds.
 # Run from the repository root:
 #
-#   bash benchmarks/yang-gating.sh [OUT] [STEPS]
+#   bash benchmarks/yang-gating.sh [OUT] [STEPS] [PAR]
 #
 # Needs jq.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-benchmarks/out/yang-gating}
 steps=${2:-2000}
+par=${3:-2}
+[[ "$par" =~ ^[1-9][0-9]*$ ]] || { echo "benchmarks/yang-gating.sh: PAR = $par is not allowed: must be a positive integer" >&2; exit 2; }
 command -v jq >/dev/null || { echo "benchmarks/yang-gating.sh needs jq" >&2; exit 2; }
 mkdir -p "$out"
 bin="$out/dale"
@@ -41,9 +44,8 @@ train() { # setting/seedS; a failed training is reported, not fatal
   GOMAXPROCS=1 "$bin" train --config "$out/$v.json" --seed "$s" --out "$out/$1" --quiet $(flags "$v") > "$out/$v/seed$s.log" 2>&1 ||
     { echo "train $1 failed (exit $?): see $out/$v/seed$s.log" >&2; touch "$out/$1.failed"; }
 }
-for ((i = 0; i < ${#runs[@]}; i += 2)); do
-  train "${runs[i]}" &
-  if ((i + 1 < ${#runs[@]})); then train "${runs[i + 1]}" & fi
+for ((i = 0; i < ${#runs[@]}; i += par)); do
+  for ((j = i; j < i + par && j < ${#runs[@]}; j++)); do train "${runs[j]}" & done
   wait
 done
 acc() { # run dir, step: eval_min_accuracy at that step, or "-"
