@@ -8,11 +8,15 @@
 # run), then judged per task on 2000 fresh trials (dale eval) and analysed
 # (dale analyze: task variance, clusters). Run from the repository root:
 #
-#   bash benchmarks/yang20.sh [OUT] [LIMIT] [STEPS]
+#   bash benchmarks/yang20.sh [OUT] [LIMIT] [STEPS] [NETS]
 #
-# OUT (default benchmarks/out/yang20) gets ei/ and nodale/ run
-# directories, their eval/ and analysis/, and table.md (per-task accuracy
-# of both). A run directory that exists already is continued (dale train
+# NETS (default "ei nodale") may also name eifree: the recipe with
+# model.input_sign "free" (Dale's law on the recurrent and readout
+# weights, input weights of either sign; see benchmarks/yang-gating.sh).
+#
+# OUT (default benchmarks/out/yang20) gets a run directory per network
+# (ei/, nodale/, eifree/) with its eval/ and analysis/, a log per network,
+# and table.md (per-task accuracy of each, the worst task, steps, time). A run directory that exists already is continued (dale train
 # --resume: the same trajectory as one uninterrupted run on the same
 # machine and BLAS), so the training can be spread over several calls:
 # benchmarks/yang20-state holds the two runs so far. Needs jq.
@@ -27,32 +31,44 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 bin="$tmp/dale"
 CGO_ENABLED=0 go build -o "$bin" ./cmd/dale
-train() { # name, extra flags
-  local rc=0
-  local how=(--task yang20 --out "$out/$1" "${@:2}")
+nets=(${4:-ei nodale})
+for r in "${nets[@]}"; do
+  case $r in ei | nodale | eifree) ;; *) echo "benchmarks/yang20.sh: network $r is not allowed: must be ei, nodale or eifree" >&2; exit 2 ;; esac
+done
+"$bin" config --task yang20 | jq '.model.input_sign = "free"' > "$tmp/eifree.json"
+train() { # name
+  local rc=0 how
+  case $1 in
+    ei) how=(--task yang20) ;;
+    nodale) how=(--task yang20 --no-dale) ;;
+    eifree) how=(--config "$tmp/eifree.json") ;;
+  esac
+  how+=(--out "$out/$1")
   [ -f "$out/$1/last.npz" ] && how=(--resume "$out/$1")
   GOMAXPROCS=1 timeout -s INT "$limit" "$bin" train "${how[@]}" --steps "$steps" --quiet >> "$out/$1.log" 2>&1 || rc=$?
   # 0: target met or step limit; 124: stopped at the time limit by
   # timeout's SIGINT (dale saved the run and exited 3).
-  [ "$rc" = 0 ] || [ "$rc" = 124 ] || { echo "train $1: exit $rc" >&2; cat "$out/$1.log" >&2; exit 1; }
+  [ "$rc" = 0 ] || [ "$rc" = 124 ] || { echo "train $1: exit $rc" >&2; cat "$out/$1.log" >&2; return 1; }
 }
-train ei & p1=$!
-train nodale --no-dale & p2=$!
-wait $p1; wait $p2
-for r in ei nodale; do
+pids=()
+for r in "${nets[@]}"; do train "$r" & pids+=($!); done
+for p in "${pids[@]}"; do wait "$p"; done
+for r in "${nets[@]}"; do
   rm -rf "$out/$r/eval" "$out/$r/analysis"
   "$bin" eval --run "$out/$r" --trials 2000 --out "$out/$r/eval" > "$out/$r.eval.log"
   "$bin" analyze --run "$out/$r" --what taskvariance --out "$out/$r/analysis" > "$out/$r.analyze.log"
 done
+declare -A title=([ei]="E/I (Dale)" [nodale]="no Dale" [eifree]="E/I, inputs sign-free")
 {
-  echo "| task | E/I (Dale) | no Dale |"
-  echo "|---|---|---|"
-  for t in $(jq -r '.tasks[]' "$out/ei/analysis/taskvariance.json"); do
-    a=$(jq -r --arg k "accuracy/$t" '.measures[$k]' "$out"/ei/eval/seed*-best.json)
-    b=$(jq -r --arg k "accuracy/$t" '.measures[$k]' "$out"/nodale/eval/seed*-best.json)
-    printf '| %s | %.3f | %.3f |\n' "$t" "$a" "$b"
+  printf '| task |'; for r in "${nets[@]}"; do printf ' %s |' "${title[$r]}"; done; echo
+  printf '|---|'; for r in "${nets[@]}"; do printf -- '---|'; done; echo
+  for t in $(jq -r '.tasks[]' "$out/${nets[0]}/analysis/taskvariance.json") min_accuracy; do
+    k="accuracy/$t"; [ "$t" = min_accuracy ] && k=$t
+    printf '| %s |' "$t"
+    for r in "${nets[@]}"; do printf ' %.3f |' "$(jq -r --arg k "$k" '.measures[$k]' "$out/$r"/eval/seed*-best.json)"; done
+    echo
   done
-  for r in ei nodale; do
+  for r in "${nets[@]}"; do
     jq -r --arg r "$r" '"\($r): steps \(.training.step), \(.training.wall_ns / 1e9 | floor) s, status \(.training.status)"' "$out/$r/metrics.json"
   done
 } | tee "$out/table.md"
