@@ -5,7 +5,7 @@
 # core each, until every task is at 90 % on the evaluation trials, the
 # step limit (STEPS, default 156250: 10^7 trials of 64, Yang's max_steps)
 # or the time limit (LIMIT seconds, default 4500: SIGINT, which saves the
-# run), then judged per task on 2000 fresh trials (dale eval) and analysed
+# run; 0 trains nothing and only judges the runs as they are), then judged per task on 2000 fresh trials (dale eval) and analysed
 # (dale analyze: task variance, clusters). Run from the repository root:
 #
 #   bash benchmarks/yang20.sh [OUT] [LIMIT] [STEPS] [NETS]
@@ -25,6 +25,7 @@ cd "$(dirname "$0")/.."
 out=${1:-benchmarks/out/yang20}
 limit=${2:-4500}
 steps=${3:-156250}
+[[ "$limit" =~ ^[0-9]+$ ]] || { echo "benchmarks/yang20.sh: LIMIT = $limit is not allowed: must be a whole number of seconds (0: judge the runs as they are)" >&2; exit 2; }
 command -v jq >/dev/null || { echo "benchmarks/yang20.sh needs jq" >&2; exit 2; }
 mkdir -p "$out"
 tmp=$(mktemp -d)
@@ -51,8 +52,13 @@ train() { # name
   [ "$rc" = 0 ] || [ "$rc" = 124 ] || { echo "train $1: exit $rc" >&2; cat "$out/$1.log" >&2; return 1; }
 }
 pids=()
-for r in "${nets[@]}"; do train "$r" & pids+=($!); done
+if [ "$limit" != 0 ]; then
+  for r in "${nets[@]}"; do train "$r" & pids+=($!); done
+fi
 for p in "${pids[@]}"; do wait "$p"; done
+for r in "${nets[@]}"; do
+  [ -f "$out/$r/best.npz" ] || { echo "benchmarks/yang20.sh: $out/$r has no best.npz to judge" >&2; exit 1; }
+done
 for r in "${nets[@]}"; do
   rm -rf "$out/$r/eval" "$out/$r/analysis"
   "$bin" eval --run "$out/$r" --trials 2000 --out "$out/$r/eval" > "$out/$r.eval.log"
