@@ -72,13 +72,13 @@ func loadMasks(cfg Config) (Masks, error) {
 	return ms, nil
 }
 
-// signedFor reports whether a mask that counts under input_sign holds a
-// −1: the input mask does not count when the input signs are free.
-func (ms Masks) signedFor(inputSign string) bool {
+// underDale returns the masks the dale rule reads (the default of dale,
+// checkDale): all three, less the input mask when input_sign is "free".
+func (ms Masks) underDale(inputSign string) Masks {
 	if inputSign == InputSignFree {
 		ms.Input = nil
 	}
-	return ms.signed()
+	return ms
 }
 
 // signed reports whether any mask holds a −1.

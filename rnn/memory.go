@@ -72,7 +72,7 @@ func (c Config) layout() memLayout {
 	if c.NoSelfConnections {
 		l.masked[1] = true
 	}
-	dale := c.Masks.signedFor(c.InputSign) || file
+	dale := c.Masks.underDale(c.InputSign).signed() || file
 	if c.Dale != nil {
 		dale = *c.Dale
 	}
@@ -80,7 +80,7 @@ func (c Config) layout() memLayout {
 		l.masked[2] = true // the readout takes each neuron's sign
 	}
 	for i := range l.eff {
-		l.eff[i] = l.masked[i] || (dale && (i != 0 || c.InputSign != InputSignFree))
+		l.eff[i] = l.masked[i] || layerDale(dale, c.InputSign, i)
 	}
 	for i := range l.plastic {
 		if len(c.Plasticity) == 1 || len(c.Plasticity) == 3 {

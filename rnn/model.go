@@ -17,7 +17,6 @@ import (
 type Model struct {
 	cfg    Config // validated; Masks holds the masks in use, as given
 	dale   bool
-	inDale bool // the dale rule on the input layer (dale, unless input_sign is "free")
 	dtype  tensor.Dtype
 	masks  [3][]float64 // masks applied in the graph (hidden includes no_self_connections); nil = none
 	params []*Param
@@ -169,18 +168,13 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 func newModel(cfg Config, masks Masks) (*Model, error) {
 	m := &Model{cfg: cfg, byName: map[string]*Param{}}
 	m.cfg.Masks = masks
-	m.dale = masks.signedFor(cfg.InputSign)
+	m.dale = masks.underDale(cfg.InputSign).signed()
 	if cfg.Dale != nil {
 		m.dale = *cfg.Dale
 	}
-	m.inDale = m.dale && cfg.InputSign != InputSignFree
 	shapes := cfg.shapes()
 	if m.dale {
-		checked := masks
-		if !m.inDale {
-			checked.Input = nil // input weights take either sign: no rule on its rows
-		}
-		if err := checkDale(checked, shapes); err != nil {
+		if err := checkDale(masks.underDale(cfg.InputSign), shapes); err != nil {
 			return nil, err
 		}
 	}
@@ -324,15 +318,16 @@ func (m *Model) Dale() bool { return m.dale }
 
 // InputDale reports whether the input layer follows the dale rule: Dale,
 // unless input_sign is "free".
-func (m *Model) InputDale() bool { return m.inDale }
+func (m *Model) InputDale() bool { return m.layerDale(0) }
 
 // layerDale reports whether layer i (0 input, 1 recurrent, 2 readout) uses
 // W_eff = |W| ⊙ M.
-func (m *Model) layerDale(i int) bool {
-	if i == 0 {
-		return m.inDale
-	}
-	return m.dale
+func (m *Model) layerDale(i int) bool { return layerDale(m.dale, m.cfg.InputSign, i) }
+
+// layerDale is the one rule for which layers follow dale: all three, except
+// the input layer when input_sign is "free".
+func layerDale(dale bool, inputSign string, i int) bool {
+	return dale && (i != 0 || inputSign != InputSignFree)
 }
 
 // DType returns the model's element type, tensor.Float32 or tensor.Float64.

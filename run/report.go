@@ -419,19 +419,19 @@ func WriteFigures(dir string, m *rnn.Model, task tasks.Task, ev *Evaluation, are
 	dims := m.Dims()
 	in, hid, out := dims[0], dims[1], dims[2]
 	masks := m.MasksInUse()
-	signed := m.Dale()
 	for _, l := range []struct {
 		name       string
 		data       []float64
 		rows, cols int
 		rl, cl     []int
+		signed     bool
 	}{
-		{"mask_input.png", masks.Input, in, hid, nil, areas},
-		{"mask_hidden.png", masks.Hidden, hid, hid, areas, areas},
-		{"mask_readout.png", masks.Readout, hid, out, areas, nil},
+		{"mask_input.png", masks.Input, in, hid, nil, areas, m.InputDale()},
+		{"mask_hidden.png", masks.Hidden, hid, hid, areas, areas, m.Dale()},
+		{"mask_readout.png", masks.Readout, hid, out, areas, nil, m.Dale()},
 	} {
 		f, err := figure.SignedMask(grid{l.data, l.rows, l.cols}, figure.MaskOptions{
-			Title: fmt.Sprintf("%s mask (%d×%d, pre × post)", l.name[5:len(l.name)-4], l.rows, l.cols), RowLines: l.rl, ColLines: l.cl, Unsigned: !signed || (l.name == "mask_input.png" && !m.InputDale()),
+			Title: fmt.Sprintf("%s mask (%d×%d, pre × post)", l.name[5:len(l.name)-4], l.rows, l.cols), RowLines: l.rl, ColLines: l.cl, Unsigned: !l.signed,
 		})
 		if err == nil {
 			err = f.SavePNG(p(l.name), 700, 600)
