@@ -32,16 +32,17 @@ CGO_ENABLED=0 go build -o "$bin" ./cmd/dale
 "$bin" config --task yang20 | jq --argjson s "$steps" '.task.params.rules = ["contextdm1", "contextdm2"]
   | .train.steps = $s | .train.eval_every = 250 | .train.eval_trials = 400 | .train.target = 0' > "$out/ei.json"
 jq '.model.input_sign = "free"' "$out/ei.json" > "$out/ei-free.json"
-cp "$out/ei.json" "$out/nodale.json"
-flags() { [ "$1" = nodale ] && echo --no-dale || true; }
 runs=()
 for v in ei ei-free nodale; do for s in 1 2 3; do runs+=("$v/seed$s"); done; done
 train() { # setting/seedS; a failed training is reported, not fatal
-  local v=${1%/*} s=${1#*/seed}
+  local v=${1%/*} s=${1#*/seed} how
+  case $v in
+    nodale) how=(--config "$out/ei.json" --no-dale) ;; # the recipe with dale off, mask dropped
+    *) how=(--config "$out/$v.json") ;;
+  esac
   rm -rf "${out:?}/$1" "$out/$1.failed"
   mkdir -p "$out/$v"
-  # shellcheck disable=SC2046
-  GOMAXPROCS=1 "$bin" train --config "$out/$v.json" --seed "$s" --out "$out/$1" --quiet $(flags "$v") > "$out/$v/seed$s.log" 2>&1 ||
+  GOMAXPROCS=1 "$bin" train "${how[@]}" --seed "$s" --out "$out/$1" --quiet > "$out/$v/seed$s.log" 2>&1 ||
     { echo "train $1 failed (exit $?): see $out/$v/seed$s.log" >&2; touch "$out/$1.failed"; }
 }
 for ((i = 0; i < ${#runs[@]}; i += par)); do
