@@ -77,8 +77,11 @@
 // measure, "r" for ready-set-go, "bits_held" for flip-flop). The Yang tasks
 // are scored as Yang et al. 2019 do, at the last step: fixation output
 // > 0.5 is fixating, otherwise the population vector of the ring outputs
-// must be within 0.2π of the response; yang20 adds "accuracy/<rule>" per
-// task and "min_accuracy".
+// must be within 0.2π of the response; the six that show both modalities
+// add "follows_mod1" and "follows_mod2", which modality the answers follow
+// where the two modalities disagree (does the network use the rule?); yang20
+// adds "accuracy/<rule>" per task, "min_accuracy" and "follows_mod1/<rule>",
+// "follows_mod2/<rule>".
 //
 // # Targets
 //

@@ -30,8 +30,9 @@ import (
 // Measures holds every measure a task can be judged by (see Target), by
 // name: "accuracy" (choice tasks), "mse" (every task), the continuous
 // task's error measure under its ErrorName, and the task's own extras:
-// "r", "go_missed" (rsg) and "bits_held" (flipflop), documented on the
-// task's parameters.
+// "r", "go_missed" (rsg), "bits_held" (flipflop), "follows_mod1" and
+// "follows_mod2" (the bimodal Yang DM tasks), documented on the task's
+// parameters.
 //
 // Some trials have no correct answer (pdm at 0 % coherence): they count in
 // Trials and FixationBreaks and enter the psychometric curves, but not

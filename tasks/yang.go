@@ -329,6 +329,19 @@ func yangCoherences(r yangRule) []float64 {
 // always go (a fixed direction is within 0.2π of a uniform direction on a
 // fifth of the trials), 0.5 for the matching tasks (always fixating).
 //
+// The DM tasks that show both modalities (contextdm1, contextdm2,
+// multidm, contextdelaydm1, contextdelaydm2, multidelaydm) also measure
+// which modality the answers follow. A conflict trial is one where the
+// two modalities favour different stimuli (the stronger stimulus on ring 1
+// is not the stronger on ring 2). "follows_mod1" is the fraction of the
+// batch's conflict trials answered (at the last step, not fixating) within
+// 0.2π of the stimulus modality 1 favours, "follows_mod2" the same for
+// modality 2. A network that gates by the rule scores follows_mod1 near 1
+// on contextdm1 and near 0 on contextdm2. One that ignores the rule and
+// adds up both modalities answers alike in both tasks. The two measures are
+// absent from a batch without conflict trials. In yang20 they are
+// "follows_mod1/<rule>" and "follows_mod2/<rule>".
+//
 // Target (Task.Target): accuracy >= 0.9.
 //
 // # Differences from task.py
@@ -502,7 +515,18 @@ func (p *YangParams) build() (Task, error) {
 		sc:     scorer{kind: choiceScore, judge: yangJudge(p.StrictFixation), chance: r.chance(), summaries: r.summaries()},
 		target: Target{Measure: "accuracy", Value: 0.9, HigherIsBetter: true},
 	}
+	if r.bimodal() {
+		t.core.sc.extra = func(b *batch.Batch, out []float32, s *Score) {
+			conflictFollows(b, out, s, "", func(int) bool { return true })
+		}
+	}
 	return t, t.check()
+}
+
+// bimodal reports a DM rule that shows both modalities (contextdm,
+// multidm and their delayed forms): the rules that measure follows_mod1/2.
+func (r yangRule) bimodal() bool {
+	return (r.fam == famDM || r.fam == famDelayDM) && r.dm != dmSingle
 }
 
 func (r yangRule) chance() float64 {
@@ -809,6 +833,50 @@ func popVec(row []float32) float64 {
 	}
 	loc := math.Atan2(sn/sum, cs/sum)
 	return math.Mod(loc+2*math.Pi, 2*math.Pi)
+}
+
+// conflictFollows adds follows_mod1 and follows_mod2 (with suffix) over the
+// conflict trials i of b with keep(i): those whose two modalities favour
+// different stimuli (see YangParams). A trial answers toward a stimulus
+// when, at its last step, the fixation output is ≤ 0.5 and the population
+// vector is within 0.2π of it. Nothing is added when no trial conflicts.
+func conflictFollows(b *batch.Batch, outputs []float32, s *Score, suffix string, keep func(i int) bool) {
+	var f [2]int
+	conflicts := 0
+	for i, tr := range b.Trials {
+		if !keep(i) {
+			continue
+		}
+		c := tr.Conditions
+		d1, d2 := c["mod1_strength1"]-c["mod1_strength2"], c["mod2_strength1"]-c["mod2_strength2"]
+		if !(d1*d2 < 0) {
+			continue
+		}
+		conflicts++
+		last := min(tr.Steps, b.Steps) - 1
+		if last < 0 {
+			continue
+		}
+		row := outputs[b.At(i, last, 0, b.Out):][:b.Out]
+		loc := popVec(row[1:])
+		if row[0] > FixationThreshold || math.IsNaN(loc) {
+			continue
+		}
+		for m, d := range [2]float64{d1, d2} {
+			fav := c["stim2"]
+			if d > 0 {
+				fav = c["stim1"]
+			}
+			if circDist(loc, fav) < yangTolerance {
+				f[m]++
+			}
+		}
+	}
+	if conflicts == 0 {
+		return
+	}
+	s.Measures["follows_mod1"+suffix] = float64(f[0]) / float64(conflicts)
+	s.Measures["follows_mod2"+suffix] = float64(f[1]) / float64(conflicts)
 }
 
 // yangJudge scores a trial as Yang's get_perf does, at its last step; see

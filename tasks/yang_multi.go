@@ -326,8 +326,10 @@ func (m *Multitask) SampleRule(rng *rand.Rand, rule string, size int) (*batch.Ba
 	return c.Sample(rng, size)
 }
 
-// ruleMeasures adds accuracy/<rule> and min_accuracy.
-func (m *Multitask) ruleMeasures(b *batch.Batch, _ []float32, s *Score) {
+// ruleMeasures adds accuracy/<rule>, min_accuracy, and follows_mod1/<rule>
+// and follows_mod2/<rule> for the rules that show both modalities (see
+// YangParams).
+func (m *Multitask) ruleMeasures(b *batch.Batch, out []float32, s *Score) {
 	var n, ok [yangNumRules]int
 	for i, tr := range b.Trials {
 		v, has := tr.Conditions["rule"]
@@ -357,4 +359,9 @@ func (m *Multitask) ruleMeasures(b *batch.Batch, _ []float32, s *Score) {
 		worst = math.Min(worst, a)
 	}
 	s.Measures["min_accuracy"] = worst
+	for _, k := range m.rules {
+		if yangTable[k].bimodal() {
+			conflictFollows(b, out, s, "/"+yangTable[k].name, func(i int) bool { return b.Trials[i].Conditions["rule"] == float64(k) })
+		}
+	}
 }

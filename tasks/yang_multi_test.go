@@ -80,8 +80,18 @@ func TestYangMultitask(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc.Accuracy != 1 || sc.Measures["min_accuracy"] != 1 || !m.Target().Met(sc) || len(sc.Measures) != 23 {
+	// 20 accuracies, min_accuracy, accuracy, mse and follows_mod1/2 of the
+	// six bimodal DM tasks
+	if sc.Accuracy != 1 || sc.Measures["min_accuracy"] != 1 || !m.Target().Met(sc) || len(sc.Measures) != 35 {
 		t.Errorf("ideal: accuracy %v, measures %v", sc.Accuracy, sc.Measures)
+	}
+	for rule, want := range map[string][2]float64{"contextdm1": {1, 0}, "contextdm2": {0, 1}, "contextdelaydm1": {1, 0}, "contextdelaydm2": {0, 1}} {
+		if f1, f2 := sc.Measures["follows_mod1/"+rule], sc.Measures["follows_mod2/"+rule]; f1 != want[0] || f2 != want[1] {
+			t.Errorf("ideal: follows_mod1/%s %v, follows_mod2/%s %v, want %v", rule, f1, rule, f2, want)
+		}
+	}
+	if f1, f2 := sc.Measures["follows_mod1/multidm"], sc.Measures["follows_mod2/multidm"]; f1+f2 != 1 {
+		t.Errorf("ideal: multidm follows %v + %v, want 1", f1, f2)
 	}
 	for _, rule := range YangRules() {
 		if sc.Measures["accuracy/"+rule] != 1 {

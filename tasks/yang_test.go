@@ -425,6 +425,74 @@ func TestYangPolicies(t *testing.T) {
 // fixating; otherwise the population vector must be within 0.2π of the
 // response. Breaking fixation earlier is reported but not counted wrong,
 // except with strict_fixation.
+// The bimodal DM tasks measure which modality the answers follow on
+// conflict trials: the ideal policy follows the attended modality only
+// (or, in multidm, one of the two on each trial); a policy that always
+// answers modality 1's stronger stimulus, ignoring the rule, follows it on
+// every conflict trial of every task and modality 2 on none (so agreeing
+// trials are left out); a fixating policy follows neither; the one-modality
+// tasks have no such measures.
+func TestYangFollows(t *testing.T) {
+	stronger := func(c map[string]float64, m string) float64 {
+		if c[m+"_strength1"] > c[m+"_strength2"] {
+			return c["stim1"]
+		}
+		return c["stim2"]
+	}
+	for _, tc := range []struct {
+		rule       string
+		ideal      [2]float64 // follows_mod1, follows_mod2 of the ideal policy; -1: sum to 1, both in (0, 1)
+		hasFollows bool
+	}{
+		{"contextdm1", [2]float64{1, 0}, true},
+		{"contextdm2", [2]float64{0, 1}, true},
+		{"contextdelaydm1", [2]float64{1, 0}, true},
+		{"contextdelaydm2", [2]float64{0, 1}, true},
+		{"multidm", [2]float64{-1, -1}, true},
+		{"multidelaydm", [2]float64{-1, -1}, true},
+		{"dm1", [2]float64{}, false},
+		{"delaydm2", [2]float64{}, false},
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			task := newYang(t, tc.rule, `{"sigma": 0}`)
+			b := sample(t, task, 3, 200)
+			for _, pc := range []struct {
+				name   string
+				answer func(i int) float64
+				want   [2]float64
+			}{
+				{"ideal", func(i int) float64 { return yangAnswer(t, tc.rule, b.Trials[i].Conditions) }, tc.ideal},
+				{"mod1", func(i int) float64 { return stronger(b.Trials[i].Conditions, "mod1") }, [2]float64{1, 0}},
+				{"mod2", func(i int) float64 { return stronger(b.Trials[i].Conditions, "mod2") }, [2]float64{0, 1}},
+				{"fixate", func(int) float64 { return -1 }, [2]float64{0, 0}},
+			} {
+				sc, err := task.Score(b, yangPolicy(b, pc.answer))
+				if err != nil {
+					t.Fatal(err)
+				}
+				f1, ok1 := sc.Measure("follows_mod1")
+				f2, ok2 := sc.Measure("follows_mod2")
+				if !tc.hasFollows {
+					if ok1 || ok2 {
+						t.Fatalf("%s: follows measures on a one-modality task: %v", pc.name, sc.Measures)
+					}
+					return
+				}
+				if !ok1 || !ok2 {
+					t.Fatalf("%s: no follows measures: %v", pc.name, sc.Measures)
+				}
+				if pc.want[0] < 0 {
+					if f1+f2 != 1 || f1 <= 0 || f2 <= 0 {
+						t.Errorf("%s: follows %v, %v: want both in (0, 1), summing to 1", pc.name, f1, f2)
+					}
+				} else if f1 != pc.want[0] || f2 != pc.want[1] {
+					t.Errorf("%s: follows %v, %v, want %v", pc.name, f1, f2, pc.want)
+				}
+			}
+		})
+	}
+}
+
 func TestYangScoring(t *testing.T) {
 	task := newYang(t, "delaygo", `{"sigma": 0}`)
 	b := sample(t, task, 2, 200)
