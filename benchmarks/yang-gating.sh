@@ -12,8 +12,13 @@
 #
 # Seeds 1, 2 and 3 each, PAR trainings at a time (default 2, one core
 # each). Prints, per setting and seed, the worst of the two tasks'
-# accuracy on the 400 evaluation trials at steps 1000, 1500 and STEPS, and
-# the mean over seeds.
+# accuracy on the 400 evaluation trials at steps 1000, 1500 and STEPS, the
+# gating index of the best network, and the mean over seeds. The gating
+# index is, on the conflict trials (the two modalities favour different
+# stimuli), the fraction of answers that follow the attended modality less
+# the fraction that follow the ignored one, averaged over the two tasks
+# (dale eval's follows_mod1/2): 1 when the rule gates the modalities
+# perfectly, 0 when the network ignores the rule.
 # Run from the repository root:
 #
 #   bash benchmarks/yang-gating.sh [OUT] [STEPS] [PAR]
@@ -55,16 +60,23 @@ acc() { # run dir, step: eval_min_accuracy at that step, or "-"
       if (!c) { print "history.csv has no eval_min_accuracy column" > "/dev/stderr"; exit 1 } }
     NR > 1 && $1 == s && $c != "" { v = $c } END { print (v == "" ? "-" : v) }' "$1/history.csv"
 }
+gating() { # run dir: the gating index of its best network on the evaluation trials, or "-"
+  [ -f "$1/metrics.json" ] || { echo -; return; }
+  jq -r '.measures | if has("follows_mod1/contextdm1") and has("follows_mod1/contextdm2") then
+      ((.["follows_mod1/contextdm1"] - .["follows_mod2/contextdm1"]) + (.["follows_mod2/contextdm2"] - .["follows_mod1/contextdm2"])) / 2
+    else "-" end' "$1/metrics.json"
+}
 {
-  echo "| setting | seed | worst task at 1000 | at 1500 | at $steps |"
-  echo "|---|---|---|---|---|"
+  echo "| setting | seed | worst task at 1000 | at 1500 | at $steps | gating index (best) |"
+  echo "|---|---|---|---|---|---|"
   for v in ei ei-free nodale; do
     for s in 1 2 3; do
-      echo "$v $s $(acc "$out/$v/seed$s" 1000) $(acc "$out/$v/seed$s" 1500) $(acc "$out/$v/seed$s" "$steps")"
-    done | awk '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5; v = $1
-        for (k = 3; k <= 5; k++) if ($k != "-") { sum[k] += $k; n[k]++ } }
+      d=$out/$v/seed$s
+      echo "$v $s $(acc "$d" 1000) $(acc "$d" 1500) $(acc "$d" "$steps") $(gating "$d")"
+    done | awk '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, ($6 == "-" ? "-" : sprintf("%.3f", $6)); v = $1
+        for (k = 3; k <= 6; k++) if ($k != "-") { sum[k] += $k; n[k]++ } }
       END { printf "| %s | mean |", v
-        for (k = 3; k <= 5; k++) printf (n[k] ? " %.3f |" : " - |"), (n[k] ? sum[k] / n[k] : 0)
+        for (k = 3; k <= 6; k++) printf (n[k] ? " %.3f |" : " - |"), (n[k] ? sum[k] / n[k] : 0)
         print "" }'
   done
 } | tee "$out/table.md"

@@ -16,7 +16,8 @@
 #
 # OUT (default benchmarks/out/yang20) gets a run directory per network
 # (ei/, nodale/, eifree/) with its eval/ and analysis/, a log per network,
-# and table.md (per-task accuracy of each, the worst task, steps, time). A run directory that exists already is continued (dale train
+# and table.md (per-task accuracy of each, the worst task, which modality
+# the answers of the bimodal DM tasks follow (follows_mod1/2), steps, time). A run directory that exists already is continued (dale train
 # --resume: the same trajectory as one uninterrupted run on the same
 # machine and BLAS), so the training can be spread over several calls:
 # benchmarks/yang20-state holds the two runs so far. Needs jq.
@@ -74,6 +75,19 @@ declare -A title=([ei]="E/I (Dale)" [nodale]="no Dale" [eifree]="E/I, inputs sig
     for r in "${nets[@]}"; do printf ' %.3f |' "$(jq -r --arg k "$k" '.measures[$k]' "$out/$r"/eval/seed*-best.json)"; done
     echo
   done
+  echo
+  echo "Which modality the answers follow where the two modalities favour different stimuli (follows_mod1 / follows_mod2):"
+  echo
+  printf '| task |'; for r in "${nets[@]}"; do printf ' %s |' "${title[$r]}"; done; echo
+  printf '|---|'; for r in "${nets[@]}"; do printf -- '---|'; done; echo
+  for t in contextdm1 contextdm2 contextdelaydm1 contextdelaydm2 multidm multidelaydm; do
+    printf '| %s |' "$t"
+    for r in "${nets[@]}"; do
+      jq -r --arg t "$t" '.measures | " \(.["follows_mod1/" + $t] * 1000 | round / 1000) / \(.["follows_mod2/" + $t] * 1000 | round / 1000) |"' "$out/$r"/eval/seed*-best.json | tr -d '\n'
+    done
+    echo
+  done
+  echo
   for r in "${nets[@]}"; do
     jq -r --arg r "$r" '"\($r): steps \(.training.step), \(.training.wall_ns / 1e9 | floor) s, status \(.training.status)"' "$out/$r/metrics.json"
   done
