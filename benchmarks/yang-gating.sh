@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Why the E/I yang20 network lags on the context tasks (README
-# "Multitask"): contextdm1 and contextdm2 alone, the same stimuli with the
-# rule input saying which modality counts, trained for STEPS steps (default
-# 2000) from the yang20 recipe (256 units, two-area E/I) in three settings:
+# Why an E/I yang20 network with excitatory inputs lags on the context
+# tasks (README "Multitask"): contextdm1 and contextdm2 alone, the same
+# stimuli with the rule input saying which modality counts, trained for
+# STEPS steps (default 2000) from the yang20 recipe (256 units, two-area
+# E/I) in three settings:
 #
-#   ei       the recipe: Dale's law on every layer, so every input weight,
-#            the rule cue's too, is excitatory;
-#   ei-free  the recipe with model.input_sign "free": recurrent and readout
+#   ei       Dale's law on every layer (model.input_sign "dale"), so every
+#            input weight, the rule cue's too, is excitatory;
+#   ei-free  the recipe (model.input_sign "free"): recurrent and readout
 #            weights keep Dale's law, input weights take either sign;
 #   nodale   --no-dale (Yang's setting: no mask, no sign constraint).
 #
@@ -17,7 +18,7 @@
 # index is, on the conflict trials (the two modalities favour different
 # stimuli), the fraction of answers that follow the attended modality less
 # the fraction that follow the ignored one, averaged over the two tasks
-# (dale eval's follows_mod1/2): 1 when the rule gates the modalities
+# (follows_mod1/2 in the run's metrics.json): 1 when the rule gates the modalities
 # perfectly, 0 when the network ignores the rule.
 # Run from the repository root:
 #
@@ -35,7 +36,8 @@ mkdir -p "$out"
 bin="$out/dale"
 CGO_ENABLED=0 go build -o "$bin" ./cmd/dale
 "$bin" config --task yang20 | jq --argjson s "$steps" '.task.params.rules = ["contextdm1", "contextdm2"]
-  | .train.steps = $s | .train.eval_every = 250 | .train.eval_trials = 400 | .train.target = 0' > "$out/ei.json"
+  | .train.steps = $s | .train.eval_every = 250 | .train.eval_trials = 400 | .train.target = 0
+  | .model.input_sign = "dale"' > "$out/ei.json"
 jq '.model.input_sign = "free"' "$out/ei.json" > "$out/ei-free.json"
 runs=()
 for v in ei ei-free nodale; do for s in 1 2 3; do runs+=("$v/seed$s"); done; done
@@ -64,7 +66,7 @@ gating() { # run dir: the gating index of its best network on the evaluation tri
   [ -f "$1/metrics.json" ] || { echo -; return; }
   jq -r '.measures | if has("follows_mod1/contextdm1") and has("follows_mod1/contextdm2") then
       ((.["follows_mod1/contextdm1"] - .["follows_mod2/contextdm1"]) + (.["follows_mod2/contextdm2"] - .["follows_mod1/contextdm2"])) / 2
-    else "-" end' "$1/metrics.json"
+    else "-" end' "$1/metrics.json" 2> /dev/null || echo -
 }
 {
   echo "| setting | seed | worst task at 1000 | at 1500 | at $steps | gating index (best) |"
@@ -73,8 +75,8 @@ gating() { # run dir: the gating index of its best network on the evaluation tri
     for s in 1 2 3; do
       d=$out/$v/seed$s
       echo "$v $s $(acc "$d" 1000) $(acc "$d" 1500) $(acc "$d" "$steps") $(gating "$d")"
-    done | awk '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, ($6 == "-" ? "-" : sprintf("%.3f", $6)); v = $1
-        for (k = 3; k <= 6; k++) if ($k != "-") { sum[k] += $k; n[k]++ } }
+    done | awk '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, ($6 == "-" || $6 == "" ? "-" : sprintf("%.3f", $6)); v = $1
+        for (k = 3; k <= 6; k++) if ($k != "-" && $k != "") { sum[k] += $k; n[k]++ } }
       END { printf "| %s | mean |", v
         for (k = 3; k <= 6; k++) printf (n[k] ? " %.3f |" : " - |"), (n[k] ? sum[k] / n[k] : 0)
         print "" }'

@@ -90,8 +90,10 @@ func TestYangMultitask(t *testing.T) {
 			t.Errorf("ideal: follows_mod1/%s %v, follows_mod2/%s %v, want %v", rule, f1, rule, f2, want)
 		}
 	}
-	if f1, f2 := sc.Measures["follows_mod1/multidm"], sc.Measures["follows_mod2/multidm"]; f1+f2 != 1 {
-		t.Errorf("ideal: multidm follows %v + %v, want 1", f1, f2)
+	for _, rule := range []string{"multidm", "multidelaydm"} {
+		if f1, f2 := sc.Measures["follows_mod1/"+rule], sc.Measures["follows_mod2/"+rule]; f1+f2 != 1 || f1 <= 0 || f2 <= 0 {
+			t.Errorf("ideal: %s follows %v, %v: want both in (0, 1), summing to 1", rule, f1, f2)
+		}
 	}
 	for _, rule := range YangRules() {
 		if sc.Measures["accuracy/"+rule] != 1 {

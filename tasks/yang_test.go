@@ -465,8 +465,17 @@ func TestYangFollows(t *testing.T) {
 				{"mod1", func(i int) float64 { return stronger(b.Trials[i].Conditions, "mod1") }, [2]float64{1, 0}},
 				{"mod2", func(i int) float64 { return stronger(b.Trials[i].Conditions, "mod2") }, [2]float64{0, 1}},
 				{"fixate", func(int) float64 { return -1 }, [2]float64{0, 0}},
+				// a bump toward modality 1's answer while still fixating
+				// (fixation output 1 at the last step) follows neither
+				{"fixate with bump", func(i int) float64 { return stronger(b.Trials[i].Conditions, "mod1") }, [2]float64{0, 0}},
 			} {
-				sc, err := task.Score(b, yangPolicy(b, pc.answer))
+				out := yangPolicy(b, pc.answer)
+				if pc.name == "fixate with bump" {
+					for i, tr := range b.Trials {
+						out[b.At(i, tr.Steps-1, 0, b.Out)] = 1
+					}
+				}
+				sc, err := task.Score(b, out)
 				if err != nil {
 					t.Fatal(err)
 				}
