@@ -853,13 +853,8 @@ func conflictFollows(b *batch.Batch, outputs []float32, s *Score, suffix string,
 			continue
 		}
 		conflicts++
-		last := min(tr.Steps, b.Steps) - 1
-		if last < 0 {
-			continue
-		}
-		row := outputs[b.At(i, last, 0, b.Out):][:b.Out]
-		loc := popVec(row[1:])
-		if row[0] > FixationThreshold || math.IsNaN(loc) {
+		fixating, loc, ok := yangReadout(b, i, outputs)
+		if !ok || fixating || math.IsNaN(loc) {
 			continue
 		}
 		for m, d := range [2]float64{d1, d2} {
@@ -879,19 +874,29 @@ func conflictFollows(b *batch.Batch, outputs []float32, s *Score, suffix string,
 	s.Measures["follows_mod2"+suffix] = float64(f[1]) / float64(conflicts)
 }
 
+// yangReadout reads trial i's answer at its last step as Yang's get_perf
+// does: whether the fixation output is > 0.5, and the population vector of
+// the ring outputs (NaN when they sum to 0). ok is false for a trial
+// without steps.
+func yangReadout(b *batch.Batch, i int, outputs []float32) (fixating bool, loc float64, ok bool) {
+	last := min(b.Trials[i].Steps, b.Steps) - 1
+	if last < 0 {
+		return false, math.NaN(), false
+	}
+	row := outputs[b.At(i, last, 0, b.Out):][:b.Out]
+	return row[0] > FixationThreshold, popVec(row[1:]), true
+}
+
 // yangJudge scores a trial as Yang's get_perf does, at its last step; see
 // YangParams.
 func yangJudge(strict bool) func(b *batch.Batch, i int, outputs []float32) TrialScore {
 	return func(b *batch.Batch, i int, outputs []float32) TrialScore {
 		tr := b.Trials[i]
 		ts := TrialScore{Chosen: -1}
-		last := min(tr.Steps, b.Steps) - 1
-		if last < 0 {
+		fixating, loc, ok := yangReadout(b, i, outputs)
+		if !ok {
 			return ts
 		}
-		row := outputs[b.At(i, last, 0, b.Out):][:b.Out]
-		fixating := row[0] > FixationThreshold
-		loc := popVec(row[1:])
 		if !fixating && !math.IsNaN(loc) {
 			ts.Chosen = nearestUnit(loc)
 		}
